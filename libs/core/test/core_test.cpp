@@ -1,0 +1,67 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "mimicry/core/status.h"
+#include "mimicry/core/time_series.h"
+#include "mimicry/core/timestamp.h"
+
+namespace mimicry {
+namespace {
+
+TEST(Timestamp, NtscFramesAreExactInMicros) {
+  // Frame 1000 of a 30000/1001 stream is at 33.366666.. s: rounding to the microsecond
+  // keeps it within 0.5 us, where float seconds accumulated per frame drift.
+  const Timestamp t = Timestamp::FromSeconds(1000.0 * 1001.0 / 30000.0);
+  EXPECT_EQ(t.us, 33366667);
+  EXPECT_NEAR(t.seconds(), 33.366667, 1e-9);
+  EXPECT_LT(Timestamp::FromMicros(1), Timestamp::FromMicros(2));
+  EXPECT_EQ((Timestamp::FromMillis(1.5) + Timestamp::FromMicros(500)).us, 2000);
+}
+
+TEST(Result, CarriesValueOrStatus) {
+  Result<int> good(7);
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(*good, 7);
+  Result<int> bad(NotFound("x.mp4: no such file"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(bad.status().message(), "x.mp4: no such file");
+  EXPECT_STREQ(StatusCodeName(StatusCode::kModelMissing), "model_missing");
+}
+
+TEST(TimeSeries, HeaderIsValidated) {
+  EXPECT_FALSE(TimeSeries::Create({30, {"a", "b"}, {"u"}}).ok());
+  EXPECT_FALSE(TimeSeries::Create({30, {"a", "a"}, {"u", "u"}}).ok());
+  auto ts = TimeSeries::Create({30, {"AU12_r", "pose_Rx"}, {"intensity", "rad"}});
+  ASSERT_TRUE(ts.ok());
+  EXPECT_EQ(ts->ChannelIndex("pose_Rx"), 1);
+  EXPECT_EQ(ts->ChannelIndex("nope"), -1);
+}
+
+TEST(TimeSeries, RejectsNonIncreasingTimeAndWrongWidth) {
+  auto ts = TimeSeries::Create({30, {"a"}, {"u"}});
+  ASSERT_TRUE(ts.ok());
+  const double v[] = {1.0};
+  ASSERT_TRUE(ts->Append(Timestamp::FromMicros(0), v).ok());
+  EXPECT_FALSE(ts->Append(Timestamp::FromMicros(0), v).ok());
+  const double two[] = {1.0, 2.0};
+  EXPECT_FALSE(ts->Append(Timestamp::FromMicros(10), two).ok());
+  EXPECT_EQ(ts->size(), 1u);
+}
+
+TEST(TimeSeries, GapsAreFoundNotJoined) {
+  auto ts = TimeSeries::Create({30, {"a"}, {"u"}});
+  ASSERT_TRUE(ts.ok());
+  const double nan[] = {std::nan("")};
+  // 0, 33, 67 ms, then a 200 ms hole, then 300 ms.
+  for (int64_t us : {0, 33333, 66667, 266667, 300000})
+    ASSERT_TRUE(ts->Append(Timestamp::FromMicros(us), nan).ok());
+  const auto gaps = ts->GapStarts();
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0], 3u);
+  EXPECT_TRUE(std::isnan(ts->value(0, 0)));
+}
+
+}  // namespace
+}  // namespace mimicry

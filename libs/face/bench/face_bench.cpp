@@ -1,0 +1,117 @@
+// Benchmarks of the face stage on real frames: detection, landmarks, pose, tracking.
+// Run: build/bin/face_bench (needs build/models and ../shared).
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "mimicry/face/detector.h"
+#include "mimicry/face/landmarks.h"
+#include "mimicry/face/pose.h"
+#include "mimicry/face/tracker.h"
+
+namespace {
+using namespace mimicry::face;
+
+struct Data {
+  std::vector<cv::Mat> bgr, gray;
+  std::shared_ptr<const LandmarkModel> lm;
+  std::shared_ptr<const DetectorModel> det;
+  std::vector<LandmarkBox> boxes;
+  bool ok = false;
+};
+
+Data& Get() {
+  static Data d = [] {
+    Data d;
+    const std::string video = std::string(MIMICRY_SHARED_DIR) + "/media/real/2015-10-15-15-14.avi";
+    cv::VideoCapture cap(video);
+    cv::Mat f;
+    while (cap.read(f) && d.bgr.size() < 300) {
+      d.bgr.push_back(f.clone());
+      cv::Mat g;
+      cv::cvtColor(f, g, cv::COLOR_BGR2GRAY);
+      d.gray.push_back(g);
+    }
+    auto lm = LoadErtModel({std::string(MIMICRY_MODELS_DIR) + "/shape_predictor_68_face_landmarks.ert"});
+    DetectorOptions o;
+    o.model_path = std::string(MIMICRY_MODELS_DIR) + "/face_detection_front_128x128.onnx";
+    auto det = LoadDetectorModel(o);
+    if (d.bgr.empty() || !lm.ok() || !det.ok()) return d;
+    d.lm = *lm;
+    d.det = *det;
+    // Seed boxes by tracking once.
+    auto tr = FaceTracker::Create({}, *(*det)->CreateDetector(), d.lm);
+    for (size_t i = 0; i < d.bgr.size(); ++i) {
+      auto obs = (*tr)->Process(d.bgr[i], d.gray[i], mimicry::Timestamp::FromMicros(static_cast<int64_t>(i) * 33333));
+      d.boxes.push_back(obs.ok() && !obs->empty() ? (*obs)[0].box : LandmarkBox{200, 100, 200, 200});
+    }
+    d.ok = true;
+    return d;
+  }();
+  return d;
+}
+
+void BM_LoadLandmarkModel(benchmark::State& state) {
+  for (auto _ : state) {
+    auto m = LoadErtModel({std::string(MIMICRY_MODELS_DIR) + "/shape_predictor_68_face_landmarks.ert"});
+    benchmark::DoNotOptimize(m);
+  }
+}
+BENCHMARK(BM_LoadLandmarkModel)->Unit(benchmark::kMillisecond);
+
+void BM_LandmarkFit(benchmark::State& state) {
+  Data& d = Get();
+  if (!d.ok) return state.SkipWithError("needs ../shared and build/models");
+  Landmarks out;
+  size_t i = 0;
+  for (auto _ : state) {
+    d.lm->Fit(d.gray[i], d.boxes[i], out);
+    benchmark::DoNotOptimize(out);
+    i = (i + 1) % d.gray.size();
+  }
+}
+BENCHMARK(BM_LandmarkFit)->Unit(benchmark::kMicrosecond);
+
+void BM_BlazeFaceDetect(benchmark::State& state) {
+  Data& d = Get();
+  if (!d.ok) return state.SkipWithError("needs ../shared and build/models");
+  auto det = d.det->CreateDetector();
+  size_t i = 0;
+  for (auto _ : state) {
+    auto r = (*det)->Detect(d.bgr[i]);
+    benchmark::DoNotOptimize(r);
+    i = (i + 1) % d.bgr.size();
+  }
+}
+BENCHMARK(BM_BlazeFaceDetect)->Unit(benchmark::kMillisecond);
+
+void BM_HeadPose(benchmark::State& state) {
+  Data& d = Get();
+  if (!d.ok) return state.SkipWithError("needs ../shared and build/models");
+  const PoseEstimator pe(BuildGenericFace3D(d.lm->MeanShape()), Intrinsics::FromFrameSize(640, 480));
+  Landmarks lm;
+  d.lm->Fit(d.gray[0], d.boxes[0], lm);
+  HeadPose prev = pe.Estimate(lm, nullptr);
+  for (auto _ : state) benchmark::DoNotOptimize(pe.Estimate(lm, &prev));
+}
+BENCHMARK(BM_HeadPose)->Unit(benchmark::kMicrosecond);
+
+void BM_TrackerPerFrame(benchmark::State& state) {
+  Data& d = Get();
+  if (!d.ok) return state.SkipWithError("needs ../shared and build/models");
+  auto tr = FaceTracker::Create({}, *d.det->CreateDetector(), d.lm);
+  int64_t i = 0;
+  for (auto _ : state) {
+    const size_t k = static_cast<size_t>(i) % d.bgr.size();
+    benchmark::DoNotOptimize((*tr)->Process(d.bgr[k], d.gray[k], mimicry::Timestamp::FromMicros(i * 33333)));
+    ++i;
+  }
+}
+BENCHMARK(BM_TrackerPerFrame)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,70 @@
+// extract: video -> per-frame faces, landmarks and head pose, written as a CSV (OpenFace
+// 2.0 column names) and a JSON metadata sidecar. The only place where io and face meet.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "mimicry/core/status.h"
+#include "mimicry/face/detector.h"
+#include "mimicry/face/tracker.h"
+#include "mimicry/io/frame_source.h"
+
+namespace mimicry::pipeline {
+
+// Model file names inside a models folder.
+inline constexpr const char* kBlazeFaceFrontFile = "face_detection_front_128x128.onnx";
+inline constexpr const char* kBlazeFaceBackFile = "face_detection_back_256x256.onnx";
+inline constexpr const char* kLandmarkFile = "shape_predictor_68_face_landmarks.ert";
+
+// The models folder used when none is given: $MIMICRY_MODELS_DIR, else `models/` beside
+// the binary's folder (build/models for build/bin/mimicry), else the build's models folder.
+std::string DefaultModelsDir();
+
+struct ExtractOptions {
+  // What to read: a video, an image folder or an image; --start/--end; rotation.
+  io::FrameSourceOptions input;
+  // The CSV to write (required). Its folder must exist.
+  std::string output_csv;
+  // The metadata sidecar; empty = output_csv with ".csv" replaced by ".meta.json".
+  std::string metadata_json;
+  // Folder holding the model files above; empty = DefaultModelsDir().
+  std::string models_dir;
+  // Detector kind and its score threshold.
+  face::DetectorKind detector = face::DetectorKind::kBlazeFaceFront;
+  float min_detection_score = 0.6f;
+  // Tracking, identities, --max-faces, --detect-every.
+  face::TrackerOptions tracker;
+  // Camera intrinsics in pixels; 0 = OpenFace's default from the frame size
+  // (fx = fy = 500 * width / 640, principal point at the centre).
+  double fx = 0, fy = 0, cx = 0, cy = 0;
+  // Recorded verbatim in the metadata (the CLI passes its argv).
+  std::string command_line;
+};
+
+struct ExtractProgress {
+  int64_t frames = 0;      // frames processed so far
+  double pts_s = 0;        // timestamp of the last one
+  double duration_s = 0;   // expected duration of the input (0 if unknown)
+  double elapsed_s = 0;    // wall time so far
+};
+using ProgressFn = std::function<void(const ExtractProgress&)>;
+
+struct ExtractSummary {
+  int64_t frames = 0;             // frames read and processed
+  int64_t frames_with_face = 0;   // frames with at least one face with success = 1
+  int faces = 0;                  // distinct face IDs
+  double wall_s = 0;              // from the call to the end, model loading included
+  double fps = 0;                 // frames / wall_s
+  std::string csv_path, metadata_path;
+};
+
+// Runs extraction. The CSV and sidecar are written as frames stream in (memory stays
+// flat). On an input error mid-stream (a truncated video, an unreadable image) the rows
+// read so far stay in the CSV, the sidecar records the error, and the error is returned.
+// A video without any face is not an error here: frames_with_face == 0 tells the caller.
+Result<ExtractSummary> RunExtract(const ExtractOptions& options, const ProgressFn& progress = {});
+
+}  // namespace mimicry::pipeline
