@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "mimicry/face/ert_format.h"
@@ -167,19 +168,36 @@ Result<std::shared_ptr<const LandmarkModel>> LoadErtModel(const ErtModelOptions&
   return ErtModel::Load(options.path);
 }
 
-LandmarkBox BoxFromPoints(const LandmarkModel& model, std::span<const int> model_idx,
-                          std::span<const cv::Point2f> points) {
-  CV_Assert(model_idx.size() == points.size() && points.size() >= 2);
-  std::vector<cv::Point2f> from(model_idx.size());
-  const auto mean = model.MeanShape();
-  for (size_t i = 0; i < model_idx.size(); ++i) from[i] = mean[static_cast<size_t>(model_idx[i])];
-  const Similarity s = FitSimilarity(from.data(), points.data(), static_cast<int>(points.size()));
-  // Ignore the rotation: the box is axis-aligned and the trees handle in-plane roll.
-  const float scale = std::sqrt(s.a * s.a + s.b * s.b);
-  // Unit square centre (0.5, 0.5) maps to s(0.5,0.5) + t.
-  const float cx = s.a * 0.5f - s.b * 0.5f + s.tx;
-  const float cy = s.b * 0.5f + s.a * 0.5f + s.ty;
-  return {cx - 0.5f * scale, cy - 0.5f * scale, scale, scale};
+namespace {
+LandmarkBox BoxFromSimilarity(const Similarity& s) {
+  // The unit square the mean shape lives in, mapped by s; the rotation is dropped (the
+  // box is axis-aligned and the trees handle in-plane roll).
+  const float scale = s.scale();
+  const cv::Point2f c = s.Apply({0.5f, 0.5f});
+  return {c.x - scale / 2, c.y - scale / 2, scale, scale};
+}
+}  // namespace
+
+LandmarkBox BoxFromLandmarks(const LandmarkModel& model, const Landmarks& lm) {
+  const auto m = model.MeanShape();
+  return BoxFromSimilarity(FitSimilarity(m.data(), lm.data(), kNumLandmarks));
+}
+
+LandmarkBox BoxFromDetection(const LandmarkModel& model, const Detection& d) {
+  if (!d.has_keypoints) return {d.box.x, d.box.y, d.box.width, d.box.height};
+  const auto m = model.MeanShape();
+  auto avg = [&](int a, int b) {
+    cv::Point2f s(0, 0);
+    for (int i = a; i <= b; ++i) s += m[i];
+    return s * (1.f / static_cast<float>(b - a + 1));
+  };
+  // Key points 0/1 are the eyes; take them in image order (left in the image first), as
+  // the mean shape's 36-41 (image left) and 42-47.
+  cv::Point2f e0 = d.keypoints[0], e1 = d.keypoints[1];
+  if (e0.x > e1.x) std::swap(e0, e1);
+  const cv::Point2f from[] = {avg(36, 41), avg(42, 47), m[30], (m[62] + m[66]) * 0.5f};
+  const cv::Point2f to[] = {e0, e1, d.keypoints[2], d.keypoints[3]};
+  return BoxFromSimilarity(FitSimilarity(from, to, 4));
 }
 
 }  // namespace mimicry::face

@@ -98,41 +98,8 @@ struct FaceTracker::Impl {
   int64_t since_detect = 0;
   int64_t detector_runs = 0;
   cv::Mat gray;
-  // Mean-shape anchors that correspond to BlazeFace's key points.
-  cv::Point2f mean_eye_l, mean_eye_r, mean_nose, mean_mouth;
-
-  void InitAnchors() {
-    const auto m = model->MeanShape();
-    auto avg = [&](int a, int b) {
-      cv::Point2f s(0, 0);
-      for (int i = a; i <= b; ++i) s += m[i];
-      return s * (1.f / static_cast<float>(b - a + 1));
-    };
-    mean_eye_r = avg(36, 41);  // image-left eye (subject's right)
-    mean_eye_l = avg(42, 47);
-    mean_nose = m[30];
-    mean_mouth = (m[62] + m[66]) * 0.5f;
-  }
-
-  LandmarkBox BoxForDetection(const Detection& d) const {
-    if (!d.has_keypoints) return {d.box.x, d.box.y, d.box.width, d.box.height};
-    cv::Point2f e0 = d.keypoints[0], e1 = d.keypoints[1];
-    if (e0.x > e1.x) std::swap(e0, e1);
-    const cv::Point2f from[] = {mean_eye_r, mean_eye_l, mean_nose, mean_mouth};
-    const cv::Point2f to[] = {e0, e1, d.keypoints[2], d.keypoints[3]};
-    const Similarity s = FitSimilarity(from, to, 4);
-    const float scale = s.scale();
-    const cv::Point2f c = s.Apply({0.5f, 0.5f});
-    return {c.x - scale / 2, c.y - scale / 2, scale, scale};
-  }
-
-  LandmarkBox BoxForLandmarks(const Landmarks& lm) const {
-    const auto m = model->MeanShape();
-    const Similarity s = FitSimilarity(m.data(), lm.data(), kNumLandmarks);
-    const float scale = s.scale();
-    const cv::Point2f c = s.Apply({0.5f, 0.5f});
-    return {c.x - scale / 2, c.y - scale / 2, scale, scale};
-  }
+  LandmarkBox BoxForDetection(const Detection& d) const { return BoxFromDetection(*model, d); }
+  LandmarkBox BoxForLandmarks(const Landmarks& lm) const { return BoxFromLandmarks(*model, lm); }
 
   void Fit(Track& t, const LandmarkBox& box) {
     t.box = box;
@@ -364,7 +331,6 @@ Result<std::unique_ptr<FaceTracker>> FaceTracker::Create(const TrackerOptions& o
   impl->opt = o;
   impl->detector = std::move(det);
   impl->model = std::move(lm);
-  impl->InitAnchors();
   return std::unique_ptr<FaceTracker>(new FaceTracker(std::move(impl)));
 }
 

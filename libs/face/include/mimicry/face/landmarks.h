@@ -41,10 +41,13 @@ struct ErtModelOptions {
 // install it), InvalidInput (not an .ert file, wrong point count, size mismatch).
 Result<std::shared_ptr<const LandmarkModel>> LoadErtModel(const ErtModelOptions& options);
 
-// Box that places `model`'s mean shape where a similarity transform fits it best to
-// `points` (the subset `model_idx` of the mean shape against `points`). Used to seed
-// the next frame from the last landmarks, and a detection from its key points.
-LandmarkBox BoxFromPoints(const LandmarkModel& model, std::span<const int> model_idx,
-                          std::span<const cv::Point2f> points);
+// The box that places `model`'s mean shape where a similarity transform fits it best to
+// `lm` (used to seed the next frame from this frame's landmarks).
+LandmarkBox BoxFromLandmarks(const LandmarkModel& model, const Landmarks& lm);
+
+// The box for a detection: from its key points when it has them (the mean shape's eye
+// centres, nose tip and mouth centre fitted to BlazeFace's), else its box as it is (dlib's
+// HOG boxes are what the 68-point model was trained on).
+LandmarkBox BoxFromDetection(const LandmarkModel& model, const Detection& d);
 
 }  // namespace mimicry::face
