@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
+#include <tuple>
 
 #include <opencv2/imgproc.hpp>
 
@@ -54,6 +56,54 @@ cv::Mat Appearance(const cv::Mat& bgr, const LandmarkBox& b) {
   return hist;
 }
 
+// Assignment of rows (tracks) to columns (detections) that first matches as many rows as
+// possible and then has the lowest total cost; costs >= 1e29 forbid a pair. Exhaustive
+// search: the numbers of unmatched tracks and detections are small (<= max_faces and a
+// few); above 8 rows it falls back to greedy lowest-cost-first.
+std::vector<int> SolveAssignment(const std::vector<std::vector<double>>& cost) {
+  const size_t n = cost.size(), m = n ? cost[0].size() : 0;
+  std::vector<int> best(n, -1), cur(n, -1);
+  if (n > 8) {
+    std::vector<std::tuple<double, size_t, size_t>> pairs;
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = 0; j < m; ++j)
+        if (cost[i][j] < 1e29) pairs.emplace_back(cost[i][j], i, j);
+    std::sort(pairs.begin(), pairs.end());
+    std::vector<bool> used(m, false);
+    for (const auto& [c, i, j] : pairs)
+      if (best[i] < 0 && !used[j]) {
+        best[i] = static_cast<int>(j);
+        used[j] = true;
+      }
+    return best;
+  }
+  int best_count = -1;
+  double best_cost = 0;
+  std::vector<bool> used(m, false);
+  std::function<void(size_t, int, double)> go = [&](size_t i, int count, double total) {
+    if (i == n) {
+      if (count > best_count || (count == best_count && total < best_cost)) {
+        best_count = count;
+        best_cost = total;
+        best = cur;
+      }
+      return;
+    }
+    cur[i] = -1;
+    go(i + 1, count, total);
+    for (size_t j = 0; j < m; ++j) {
+      if (used[j] || cost[i][j] >= 1e29) continue;
+      used[j] = true;
+      cur[i] = static_cast<int>(j);
+      go(i + 1, count + 1, total + cost[i][j]);
+      used[j] = false;
+      cur[i] = -1;
+    }
+  };
+  go(0, 0, 0.0);
+  return best;
+}
+
 // Affine-fit residual (ShapeResidual) above which a shape is not a face.
 constexpr float kBadResidual = 0.2f;
 
@@ -95,6 +145,7 @@ struct FaceTracker::Impl {
   std::vector<LostTrack> lost;
   int next_id = 0;
   int64_t frame_index = 0;
+  bool detect_next = true;  // the first frame is always searched
   int64_t since_detect = 0;
   int64_t detector_runs = 0;
   cv::Mat gray;
@@ -132,19 +183,20 @@ struct FaceTracker::Impl {
   }
 
   // How well a detection continues a face last confirmed `dt` ago at (center, size) with
-  // `appearance`: infinite unless of similar size (factor 1.6), within reach (1.5 face
-  // widths plus 4 per second since, at most 6: people walk and lean) and alike
-  // (Bhattacharyya distance of hue-saturation histograms <= 0.6); lower is better.
+  // `appearance`: infinite unless of similar size (factor 1.6), within reach (3 face
+  // widths plus 6 per second since, at most 8: people stand up, walk and lean; on
+  // multi_face.avi a man rising from a crouch moves 3.5 widths in 0.3 s) and alike
+  // (Bhattacharyya distance of hue-saturation histograms <= 0.8); lower is better.
   static double ReidCost(cv::Point2f center, float size, const cv::Mat& appearance, Timestamp dt,
                          const LandmarkBox& b, const cv::Mat& candidate) {
     const double d = cv::norm(center - Center(b)) / std::max(size, 1.f);
-    const double reach = std::min(6.0, 1.5 + 4.0 * std::max(0.0, dt.seconds()));
+    const double reach = std::min(8.0, 3.0 + 6.0 * std::max(0.0, dt.seconds()));
     const float ratio = b.sx / std::max(size, 1.f);
     if (d > reach || ratio < 1 / 1.6f || ratio > 1.6f) return 1e30;
     double dist = 0.5;  // no appearance on record: neutral
     if (!appearance.empty() && !candidate.empty())
       dist = cv::compareHist(appearance, candidate, cv::HISTCMP_BHATTACHARYYA);
-    if (dist > 0.6) return 1e30;
+    if (dist > 0.8) return 1e30;
     return d / reach + dist;
   }
 
@@ -205,28 +257,35 @@ struct FaceTracker::Impl {
       tracks[p.t].suspect = false;
       Confirm(tracks[p.t], scores[p.d], bgr, pts);
     }
-    // Second stage, for faces that moved fast or whose track slid off: an unmatched track
-    // takes an unmatched detection of similar size near where the track was last
-    // confirmed (within 3 face widths) that looks alike, and is re-seeded there.
-    for (size_t t = 0; t < tracks.size(); ++t) {
-      if (t_used[t]) continue;
-      Track& tr = tracks[t];
-      int best = -1;
-      double best_cost = 1e30;
-      for (size_t d = 0; d < boxes.size(); ++d) {
-        if (d_used[d]) continue;
-        const double cost = ReidCost(tr.confirmed_center, tr.confirmed_size, tr.appearance, pts - tr.confirmed_at,
-                                     boxes[d], Appearance(bgr, boxes[d]));
-        if (cost < best_cost && cost < 1e29) {
-          best = static_cast<int>(d);
-          best_cost = cost;
-        }
+    // Second stage, for faces that moved fast or whose track slid off: unmatched tracks
+    // take unmatched detections of similar size within reach of where each track was last
+    // confirmed that look alike (ReidCost), and are re-seeded there.
+    std::vector<size_t> open_t, open_d;
+    for (size_t t = 0; t < tracks.size(); ++t)
+      if (!t_used[t]) open_t.push_back(t);
+    for (size_t d = 0; d < boxes.size(); ++d)
+      if (!d_used[d]) open_d.push_back(d);
+    if (!open_t.empty() && !open_d.empty()) {
+      std::vector<cv::Mat> looks(open_d.size());
+      for (size_t j = 0; j < open_d.size(); ++j) looks[j] = Appearance(bgr, boxes[open_d[j]]);
+      std::vector<std::vector<double>> cost(open_t.size(), std::vector<double>(open_d.size()));
+      for (size_t i = 0; i < open_t.size(); ++i) {
+        const Track& tr = tracks[open_t[i]];
+        for (size_t j = 0; j < open_d.size(); ++j)
+          cost[i][j] = ReidCost(tr.confirmed_center, tr.confirmed_size, tr.appearance, pts - tr.confirmed_at,
+                                boxes[open_d[j]], looks[j]);
       }
-      if (best < 0) continue;
-      t_used[t] = d_used[static_cast<size_t>(best)] = true;
-      Fit(tr, boxes[static_cast<size_t>(best)]);
-      tr.suspect = false;
-      Confirm(tr, scores[static_cast<size_t>(best)], bgr, pts);
+      // Jointly, not track by track: when two people move at once, the best pairing of
+      // all of them is not each one's nearest.
+      const std::vector<int> match = SolveAssignment(cost);
+      for (size_t i = 0; i < open_t.size(); ++i) {
+        if (match[i] < 0) continue;
+        const size_t t = open_t[i], d = open_d[static_cast<size_t>(match[i])];
+        t_used[t] = d_used[d] = true;
+        Fit(tracks[t], boxes[d]);
+        tracks[t].suspect = false;
+        Confirm(tracks[t], scores[d], bgr, pts);
+      }
     }
     // A detection overlapping any track (even one already matched) is not a new face.
     for (size_t d = 0; d < boxes.size(); ++d)
@@ -259,11 +318,13 @@ struct FaceTracker::Impl {
   }
 
   Result<std::vector<FaceObservation>> Process(const cv::Mat& bgr, const cv::Mat& gray_in, Timestamp pts) {
-    CV_Assert(bgr.type() == CV_8UC3);
+    const bool detect = detect_next;
+    assert((!detect || !bgr.empty()) && "the detector runs on this frame: bgr is required (see NeedsColor)");
     if (gray_in.empty()) {
+      CV_Assert(bgr.type() == CV_8UC3);
       cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
     } else {
-      CV_Assert(gray_in.type() == CV_8UC1 && gray_in.size() == bgr.size());
+      CV_Assert(gray_in.type() == CV_8UC1 && (bgr.empty() || gray_in.size() == bgr.size()));
       gray = gray_in;
     }
     PruneLost(pts);
@@ -289,13 +350,15 @@ struct FaceTracker::Impl {
           dup[tracks[i].id < tracks[j].id ? j : i] = true;
     for (size_t i = tracks.size(); i-- > 0;)
       if (dup[i]) tracks.erase(tracks.begin() + static_cast<long>(i));
-    // 3. Detect on schedule, or sooner when nothing is tracked.
+    // 3. Detect when the previous frame decided so (on schedule, sooner when nothing is
+    //    tracked or a track looks suspect), then decide for the next frame.
+    ++since_detect;
+    if (detect) MIMICRY_RETURN_IF_ERROR(RunDetector(bgr, pts));
     const int64_t every = tracks.empty() ? std::max(1, opt.detect_every / 4) : opt.detect_every;
     const bool suspect = std::any_of(tracks.begin(), tracks.end(), [&](const Track& t) {
-      return t.suspect && since_detect >= std::max(1, opt.detect_every / 6);
+      return t.suspect && since_detect >= std::max(1, opt.detect_every / 6) - 1;
     });
-    ++since_detect;
-    if (frame_index == 0 || since_detect >= every || suspect) MIMICRY_RETURN_IF_ERROR(RunDetector(bgr, pts));
+    detect_next = since_detect + 1 >= every || suspect;
     ++frame_index;
     std::sort(tracks.begin(), tracks.end(), [](const Track& a, const Track& b) { return a.id < b.id; });
     std::vector<FaceObservation> out;
@@ -340,5 +403,6 @@ Result<std::vector<FaceObservation>> FaceTracker::Process(const cv::Mat& bgr, co
   return impl_->Process(bgr, gray, pts);
 }
 int64_t FaceTracker::detector_runs() const { return impl_->detector_runs; }
+bool FaceTracker::NeedsColor() const { return impl_->detect_next; }
 
 }  // namespace mimicry::face

@@ -42,7 +42,6 @@ struct AvDecoder::Impl {
   int64_t last_us = INT64_MIN;
   int64_t frame_us = 33333;  // nominal frame duration, only for frames without any timestamp
   AvStreamInfo info;
-  cv::Mat yuv;
 
   ~Impl() {
     sws_freeContext(sws_bgr);
@@ -65,7 +64,7 @@ struct AvDecoder::Impl {
     dec = avcodec_alloc_context3(codec);
     if (dec == nullptr) return Internal("out of memory");
     avcodec_parameters_to_context(dec, st->codecpar);
-    dec->thread_count = 0;  // FFmpeg picks (frame and slice threads)
+    dec->thread_count = 0;
     err = avcodec_open2(dec, codec, nullptr);
     if (err < 0) return InvalidInput(path + ": cannot open the " + codec->name + " decoder (FFmpeg: " + AvError(err) + ")");
     if (st->codecpar->width <= 0 || st->codecpar->height <= 0) return InvalidInput(path + ": video stream has no frame size");
@@ -114,7 +113,7 @@ struct AvDecoder::Impl {
     }
   }
 
-  Result<bool> Next(cv::Mat& bgr, cv::Mat& gray, Timestamp& t) {
+  Result<bool> Next(cv::Mat& bgr, cv::Mat& gray, cv::Mat& yuv, Timestamp& t, bool want_bgr) {
     if (done) return false;
     auto r = Receive();
     if (!r.ok()) return r.status();
@@ -134,22 +133,25 @@ struct AvDecoder::Impl {
     t = Timestamp::FromMicros(us);
     const int w = frame->width, h = frame->height;
     const auto src_fmt = static_cast<AVPixelFormat>(frame->format);
-    bgr.create(h, w, CV_8UC3);
-    gray.create(h, w, CV_8UC1);
     if (src_fmt == AV_PIX_FMT_YUV420P && (frame->color_range != AVCOL_RANGE_JPEG) && w % 2 == 0 && h % 2 == 0) {
-      // The common case (limited-range 4:2:0): OpenCV's SIMD conversion is ~5x faster
-      // than swscale's generic path here, and grey is the Y plane itself.
+      // The common case (limited-range 4:2:0): keep the planes; grey is the Y plane
+      // itself, and BGR (OpenCV's SIMD conversion, ~5x faster than swscale's generic
+      // path here) is made only when asked for.
       yuv.create(h * 3 / 2, w, CV_8UC1);
       for (int y = 0; y < h; ++y) std::memcpy(yuv.ptr(y), frame->data[0] + y * frame->linesize[0], w);
       for (int y = 0; y < h / 2; ++y) {
         std::memcpy(yuv.ptr(h) + y * (w / 2), frame->data[1] + y * frame->linesize[1], w / 2);
         std::memcpy(yuv.ptr(h) + (h / 2) * (w / 2) + y * (w / 2), frame->data[2] + y * frame->linesize[2], w / 2);
       }
-      cv::cvtColor(yuv, bgr, cv::COLOR_YUV2BGR_I420);
-      yuv.rowRange(0, h).copyTo(gray);
+      gray = yuv.rowRange(0, h);
+      if (want_bgr) cv::cvtColor(yuv, bgr, cv::COLOR_YUV2BGR_I420);
+      else bgr.release();
       av_frame_unref(frame);
       return true;
     }
+    yuv.release();
+    bgr.create(h, w, CV_8UC3);
+    gray.create(h, w, CV_8UC1);
     sws_bgr = sws_getCachedContext(sws_bgr, w, h, src_fmt, w, h, AV_PIX_FMT_BGR24, SWS_BILINEAR, nullptr, nullptr, nullptr);
     sws_gray = sws_getCachedContext(sws_gray, w, h, src_fmt, w, h, AV_PIX_FMT_GRAY8, SWS_BILINEAR, nullptr, nullptr, nullptr);
     if (sws_bgr == nullptr || sws_gray == nullptr) return InvalidInput(path + ": unsupported pixel format");
@@ -175,7 +177,9 @@ Result<std::unique_ptr<AvDecoder>> AvDecoder::Open(const std::string& path) {
 AvDecoder::AvDecoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 AvDecoder::~AvDecoder() = default;
 const AvStreamInfo& AvDecoder::info() const { return impl_->info; }
-Result<bool> AvDecoder::Next(cv::Mat& bgr, cv::Mat& gray, Timestamp& pts) { return impl_->Next(bgr, gray, pts); }
+Result<bool> AvDecoder::Next(cv::Mat& bgr, cv::Mat& gray, cv::Mat& yuv, Timestamp& pts, bool want_bgr) {
+  return impl_->Next(bgr, gray, yuv, pts, want_bgr);
+}
 int64_t AvDecoder::decode_errors() const { return impl_->errors; }
 int64_t AvDecoder::estimated_timestamps() const { return impl_->estimated; }
 

@@ -31,7 +31,9 @@ class AvDecoder {
   const AvStreamInfo& info() const;
   // Decodes the next frame (presentation order). false at the end of the stream.
   // pts: best-effort presentation timestamp relative to the stream's start time.
-  Result<bool> Next(cv::Mat& bgr, cv::Mat& gray, Timestamp& pts);
+  // Limited-range YUV 4:2:0 frames come as `yuv` (I420) and `gray` with `bgr` left empty
+  // unless `want_bgr`; other formats fill `bgr` and `gray`.
+  Result<bool> Next(cv::Mat& bgr, cv::Mat& gray, cv::Mat& yuv, Timestamp& pts, bool want_bgr);
   int64_t decode_errors() const;
   int64_t estimated_timestamps() const;  // frames without any container timestamp
 

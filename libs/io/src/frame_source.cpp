@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "av_decoder.h"
 
@@ -77,7 +78,8 @@ class VideoSource final : public FrameSource {
     while (true) {
       if (done_) return false;
       Timestamp t;
-      auto r = dec_->Next(frame.bgr, frame.gray, t);
+      // Rotated frames are turned in BGR (rotating I420 planes is not worth the code).
+      auto r = dec_->Next(frame.bgr, frame.gray, frame.yuv420, t, info_.rotation_applied);
       info_.decode_errors = dec_->decode_errors();
       if (!r.ok()) {
         done_ = true;
@@ -102,6 +104,7 @@ class VideoSource final : public FrameSource {
       if (info_.rotation_applied) {
         Rotate(frame.bgr, info_.rotation_deg);
         Rotate(frame.gray, info_.rotation_deg);
+        frame.yuv420.release();
       }
       frame.pts = last_pts_;
       frame.index = index;
@@ -152,7 +155,8 @@ Status DecodeImage(const fs::path& p, cv::Mat& bgr, cv::Mat& gray) {
   auto dec = AvDecoder::Open(p.string());
   if (!dec.ok()) return InvalidInput(p.string() + ": cannot decode image");
   Timestamp t;
-  auto r = (*dec)->Next(bgr, gray, t);
+  cv::Mat yuv;
+  auto r = (*dec)->Next(bgr, gray, yuv, t, true);
   if (!r.ok() || !*r) return InvalidInput(p.string() + ": cannot decode image");
   return Status::Ok();
 }
@@ -193,6 +197,7 @@ class ImageListSource final : public FrameSource {
                           std::to_string(info_.height));
       frame.bgr = img;
       frame.gray = gray;
+      frame.yuv420.release();
       frame.pts = t;
       frame.index = static_cast<int64_t>(i);
       return true;
@@ -226,6 +231,10 @@ Result<std::unique_ptr<FrameSource>> OpenImages(const FrameSourceOptions& o, std
 }
 
 }  // namespace
+
+void EnsureBgr(Frame& frame) {
+  if (frame.bgr.empty() && !frame.yuv420.empty()) cv::cvtColor(frame.yuv420, frame.bgr, cv::COLOR_YUV2BGR_I420);
+}
 
 Result<std::unique_ptr<FrameSource>> FrameSource::Open(const FrameSourceOptions& o) {
   if (o.path.empty()) return InvalidArgument("input: no path given");

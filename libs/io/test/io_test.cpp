@@ -59,6 +59,7 @@ Read ReadAll(const FrameSourceOptions& o, bool keep_pixels = false) {
       break;
     }
     if (!*more) break;
+    EnsureBgr(f);
     if (!keep_pixels) {
       EXPECT_FALSE(f.bgr.empty());
       EXPECT_EQ(f.gray.size(), f.bgr.size());
@@ -161,11 +162,13 @@ TEST(FrameSource, RotationMetadataIsAppliedOrReported) {
   EXPECT_EQ((*src)->info().height, 160);
   Frame f;
   ASSERT_TRUE(*(*src)->Next(f));
+  EnsureBgr(f);
   ASSERT_EQ(f.bgr.size(), upright.size());
   EXPECT_LT(cv::norm(f.bgr, upright, cv::NORM_L1) / static_cast<double>(f.bgr.total() * 3), 4.0)
       << "our upright frame differs from FFmpeg's";
   auto raw = FrameSource::Open({.path = dir / "rot.mp4", .apply_rotation = false});
   ASSERT_TRUE(*(*raw)->Next(f));
+  EnsureBgr(f);
   EXPECT_EQ(f.bgr.cols, 160);
 }
 

@@ -174,6 +174,7 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
       status = it.status;
       break;
     }
+    if ((*tracker)->NeedsColor()) io::EnsureBgr(it.frame);
     auto obs = (*tracker)->Process(it.frame.bgr, it.frame.gray, it.frame.pts);
     if (!obs.ok()) {
       status = obs.status();

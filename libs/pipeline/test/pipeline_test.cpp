@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -228,6 +229,25 @@ TEST(Extract, MultiFaceIdsStayStable) {
     roles.insert(role(first_pos[id]));
   }
   EXPECT_EQ(roles.size(), 3u);
+  // Mid-clip checkpoints, read off the frames by eye (nose tip, +-45 px): at frame 450 the
+  // left man is a blur at the far left and the right man stands behind the seated man's
+  // left shoulder; at 530 the left man crouches and the right man leans in beside the
+  // seated man. The IDs must follow them there.
+  std::map<int, int> id_of_role;
+  for (auto& [id, n] : frames_ok)
+    if (n >= 0.95 * 702) id_of_role[role(first_pos[id])] = id;
+  const std::map<int, std::vector<std::tuple<int, double, double>>> checkpoints = {
+      {450, {{0, 95, 175}, {2, 335, 100}, {1, 380, 228}}},
+      {530, {{0, 185, 242}, {2, 285, 226}, {1, 380, 225}}}};
+  for (size_t i = 0; i < csv.rows.size(); ++i) {
+    const int frame = static_cast<int>(csv.Num(i, "frame"));
+    if (!checkpoints.count(frame)) continue;
+    for (const auto& [r, x, y] : checkpoints.at(frame))
+      if (static_cast<int>(csv.Num(i, "face_id")) == id_of_role[r]) {
+        EXPECT_NEAR(csv.Num(i, "x_30"), x, 45) << "frame " << frame << " role " << r;
+        EXPECT_NEAR(csv.Num(i, "y_30"), y, 45) << "frame " << frame << " role " << r;
+      }
+  }
 }
 
 TEST(Extract, VideoWithoutAFaceWritesSuccessZeroRows) {

@@ -66,10 +66,16 @@ class FaceTracker {
                                                      std::shared_ptr<const LandmarkModel> landmarks);
   ~FaceTracker();
 
-  // `bgr` is the 8-bit BGR frame (the detector's input); `gray` its 8-bit luma (the
-  // landmark model's input), or empty to have it computed here.
+  // `gray` is the frame's 8-bit luma (the landmark model's input); `bgr` the 8-bit BGR
+  // frame (the detector's input). `bgr` may be empty when NeedsColor() was false before
+  // this call; `gray` may be empty when `bgr` is given (it is then computed here).
   // Errors: those of the detector (inference failures).
   Result<std::vector<FaceObservation>> Process(const cv::Mat& bgr, const cv::Mat& gray, Timestamp pts);
+
+  // Whether the next Process() call runs the detector and so needs the colour frame
+  // (decided at the end of the previous call). Callers that decode to YUV convert to BGR
+  // only then.
+  bool NeedsColor() const;
 
   // How many detector runs so far (for the metadata and benchmarks).
   int64_t detector_runs() const;

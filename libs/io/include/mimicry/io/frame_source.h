@@ -58,11 +58,18 @@ struct SourceInfo {
 };
 
 struct Frame {
-  cv::Mat bgr;          // 8-bit BGR (a new buffer per frame: frames may be queued)
-  cv::Mat gray;         // 8-bit luma of the same frame
+  // 8-bit BGR. Empty when the frame came as limited-range YUV 4:2:0 (most video): then
+  // call EnsureBgr() when colour is needed; the face stage needs it only on frames where
+  // it runs the detector, so most frames skip the conversion.
+  cv::Mat bgr;
+  cv::Mat gray;         // 8-bit luma of the same frame (always set)
+  cv::Mat yuv420;       // I420 planes (h*3/2 x w) when bgr is empty, else empty
   Timestamp pts;        // presentation timestamp
   int64_t index = 0;    // 0-based position in the input (counting skipped frames)
 };
+
+// Fills frame.bgr from frame.yuv420 if it is empty. Buffers are new per frame.
+void EnsureBgr(Frame& frame);
 
 class FrameSource {
  public:
