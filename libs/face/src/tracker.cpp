@@ -6,6 +6,7 @@
 #include <numeric>
 #include <tuple>
 
+#include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "similarity.h"
@@ -158,6 +159,13 @@ struct FaceTracker::Impl {
     t.residual = ShapeResidual(*model, t.lm);
   }
 
+  void FollowTrack(Track& t) const {
+    t.detected = false;
+    t.box = BoxForLandmarks(t.lm);
+    model->Fit(gray, t.box, t.lm);
+    t.residual = ShapeResidual(*model, t.lm);
+  }
+
   bool OutOfFrame(const Track& t) const {
     const cv::Point2f c = Center(BoxForLandmarks(t.lm));
     return c.x < 0 || c.y < 0 || c.x >= gray.cols || c.y >= gray.rows;
@@ -258,13 +266,15 @@ struct FaceTracker::Impl {
       Confirm(tracks[p.t], scores[p.d], bgr, pts);
     }
     // Second stage, for faces that moved fast or whose track slid off: unmatched tracks
-    // take unmatched detections of similar size within reach of where each track was last
+    // take unmatched confident detections of similar size within reach of where each track was last
     // confirmed that look alike (ReidCost), and are re-seeded there.
     std::vector<size_t> open_t, open_d;
     for (size_t t = 0; t < tracks.size(); ++t)
       if (!t_used[t]) open_t.push_back(t);
+    // Moving a track far needs a confident detection (>= new_face_score); weak ones only
+    // confirm tracks they overlap.
     for (size_t d = 0; d < boxes.size(); ++d)
-      if (!d_used[d]) open_d.push_back(d);
+      if (!d_used[d] && scores[d] >= opt.new_face_score) open_d.push_back(d);
     if (!open_t.empty() && !open_d.empty()) {
       std::vector<cv::Mat> looks(open_d.size());
       for (size_t j = 0; j < open_d.size(); ++j) looks[j] = Appearance(bgr, boxes[open_d[j]]);
@@ -328,10 +338,12 @@ struct FaceTracker::Impl {
       gray = gray_in;
     }
     PruneLost(pts);
-    // 1. Follow every track by its landmarks.
+    // 1. Follow every track by its landmarks (in parallel when there are several: the
+    //    model is shared and read-only, each track's state its own).
+    cv::parallel_for_(cv::Range(0, static_cast<int>(tracks.size())), [&](const cv::Range& range) {
+      for (int k = range.start; k < range.end; ++k) FollowTrack(tracks[static_cast<size_t>(k)]);
+    });
     for (auto& t : tracks) {
-      t.detected = false;
-      Fit(t, BoxForLandmarks(t.lm));
       t.bad_shape = t.residual > kBadResidual ? t.bad_shape + 1 : 0;
       t.det_score *= 0.998f;  // trust in a track fades slowly between detector runs
       // Landmark tracking of small, fast faces can slide off the face; it shows as a

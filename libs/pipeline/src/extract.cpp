@@ -104,7 +104,7 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
   const auto t0 = Clock::now();
   // Two threads already share the cores (decoding, faces); OpenCV's own worker pool
   // would only contend with them.
-  cv::setNumThreads(1);
+  cv::setNumThreads(2);
   if (o.output_csv.empty()) return InvalidArgument("extract: no output CSV given (-o)");
   // Models first: a missing model is reported before any work.
   const std::string models = o.models_dir.empty() ? DefaultModelsDir() : o.models_dir;
