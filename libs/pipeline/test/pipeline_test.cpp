@@ -250,6 +250,28 @@ TEST(Extract, MultiFaceIdsStayStable) {
   }
 }
 
+TEST(Extract, MaxFacesKeepsTheStrongest) {
+  if (!fs::exists(kMulti)) GTEST_SKIP() << "../shared absent";
+  TempDir dir;
+  ExtractOptions o;
+  o.input.path = kMulti;
+  o.input.end_s = 5;
+  o.output_csv = dir / "one.csv";
+  o.detector = face::DetectorKind::kBlazeFaceBack;
+  o.tracker.max_faces = 1;
+  auto r = RunExtract(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Csv csv = ReadCsv(o.output_csv);
+  std::set<int> ids;
+  for (size_t i = 0; i < csv.rows.size(); ++i) {
+    ids.insert(static_cast<int>(csv.Num(i, "face_id")));
+    // Only the seated man, in the middle of the frame, is tracked.
+    if (csv.Num(i, "success") == 1) EXPECT_NEAR(csv.Num(i, "x_30"), 370, 90);
+  }
+  EXPECT_EQ(ids, std::set<int>{0});
+  EXPECT_EQ(csv.rows.size(), static_cast<size_t>(r->frames));  // one row per frame
+}
+
 TEST(Extract, VideoWithoutAFaceWritesSuccessZeroRows) {
   TempDir dir;
   ASSERT_EQ(std::system(("ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25 -t 1 -pix_fmt yuv420p " + dir / "noface.mp4").c_str()), 0);
