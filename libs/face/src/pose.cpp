@@ -125,4 +125,17 @@ Landmarks PoseEstimator::Project(const HeadPose& pose) const {
   return out;
 }
 
+std::array<cv::Point2f, kNumLandmarks> PoseEstimator::Canonicalize(const Landmarks& lm, const HeadPose& pose) const {
+  const cv::Matx33d Rt = EulerXYZToRotation(pose.r_rad).t();
+  const cv::Vec3d tf = Rt * pose.t_mm;  // camera centre is at -tf in the face frame
+  std::array<cv::Point2f, kNumLandmarks> out{};
+  for (int i = 0; i < kNumLandmarks; ++i) {
+    const cv::Vec3d d = Rt * cv::Vec3d((lm[i].x - k_.cx) / k_.fx, (lm[i].y - k_.cy) / k_.fy, 1.0);
+    // Face-frame point on the ray: lambda * d - tf; its z must be the model's z.
+    const double lambda = std::abs(d[2]) > 1e-9 ? (face_[i].z + tf[2]) / d[2] : 0.0;
+    out[i] = {static_cast<float>(lambda * d[0] - tf[0]), static_cast<float>(lambda * d[1] - tf[1])};
+  }
+  return out;
+}
+
 }  // namespace mimicry::face

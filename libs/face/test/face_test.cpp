@@ -280,6 +280,32 @@ TEST(Pose, RecoversAKnownPoseFromProjectedLandmarks) {
   }
 }
 
+TEST(Pose, CanonicalizeUndoesNodsAndTurns) {
+  const PoseEstimator pe(BuildGenericFace3D(Lm()->MeanShape()), Intrinsics::FromFrameSize(640, 480));
+  // The same expression (mouth corners 4 mm wider, jaw 6 mm lower) seen frontal and under
+  // a 0.35 rad nod with a 0.4 rad turn measures the same in the canonical frame.
+  auto measure = [&](cv::Vec3d r) {
+    Face3D f = pe.face();
+    f[48].x -= 2;
+    f[54].x += 2;
+    f[8].y += 6;
+    const PoseEstimator expressive(f, pe.intrinsics());
+    HeadPose p;
+    p.r_rad = r;
+    p.t_mm = {0, 0, 550};
+    const Landmarks lm = expressive.Project(p);
+    const auto c = pe.Canonicalize(lm, p);
+    return std::pair<double, double>{c[54].x - c[48].x, c[8].y - c[27].y};
+  };
+  const auto frontal = measure({0, 0, 0});
+  const auto turned = measure({0.35, 0.4, 0.1});
+  const Face3D& f = pe.face();
+  EXPECT_NEAR(frontal.first, f[54].x - f[48].x + 4, 0.01);
+  EXPECT_NEAR(frontal.second, f[8].y - f[27].y + 6, 0.01);
+  EXPECT_NEAR(turned.first, frontal.first, 0.01);
+  EXPECT_NEAR(turned.second, frontal.second, 0.01);
+}
+
 // --- Tracker ------------------------------------------------------------------------
 
 TEST(Tracker, RejectsBadOptions) {

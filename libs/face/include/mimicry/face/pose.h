@@ -44,6 +44,13 @@ class PoseEstimator {
   // Projects the 3D face under `pose` into the image (for tests and synthesis).
   Landmarks Project(const HeadPose& pose) const;
 
+  // Undoes the head pose: each landmark's camera ray is intersected with the plane of
+  // constant depth (in the face's own frame) where the generic face has that point, and
+  // the intersection is returned in the face frame (mm; x right, y down). Nods and turns
+  // then no longer shorten vertical or horizontal distances, to first order; what remains
+  // is the person's shape and expression, for the action-unit features.
+  std::array<cv::Point2f, kNumLandmarks> Canonicalize(const Landmarks& lm, const HeadPose& pose) const;
+
  private:
   Face3D face_;
   Intrinsics k_;
