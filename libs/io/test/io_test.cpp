@@ -11,6 +11,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "mimicry/io/frame_source.h"
+#include "mimicry/io/video_writer.h"
 
 namespace mimicry::io {
 namespace {
@@ -242,6 +243,51 @@ TEST(BadInput, FolderWithoutImages) {
   TempDir dir;
   std::ofstream(dir / "readme.txt") << "x";
   ExpectError(ReadAll({.path = dir.path()}).status, StatusCode::kInvalidInput, dir.path(), "no images");
+}
+
+}  // namespace
+}  // namespace mimicry::io
+
+namespace mimicry::io {
+namespace {
+
+TEST(VideoWriter, TimestampsSurviveTheRoundTrip) {
+  TempDir dir;
+  // 29.97 fps for 40 frames, then a variable-rate stretch (0.1 s steps).
+  std::vector<Timestamp> times;
+  for (int i = 0; i < 40; ++i) times.push_back(Timestamp::FromSeconds(i * 1001.0 / 30000.0));
+  for (int i = 1; i <= 10; ++i) times.push_back(times[39] + Timestamp::FromSeconds(0.1 * i));
+  {
+    auto w = VideoWriter::Open({.path = dir / "out.mp4", .width = 160, .height = 120, .fps_num = 30000, .fps_den = 1001});
+    ASSERT_TRUE(w.ok()) << w.status().message();
+    for (size_t i = 0; i < times.size(); ++i) {
+      cv::Mat f(120, 160, CV_8UC3, cv::Scalar(static_cast<double>(i * 5 % 255), 80, 160));
+      ASSERT_TRUE((*w)->Write(f, times[i]).ok());
+    }
+    ASSERT_TRUE((*w)->Close().ok());
+  }
+  auto r = ReadAll({.path = dir / "out.mp4"}, true);
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  ASSERT_EQ(r.frames.size(), times.size());
+  for (size_t i = 0; i < times.size(); ++i) {
+    EXPECT_NEAR(r.frames[i].pts.seconds(), times[i].seconds(), 40e-6) << i;
+    EnsureBgr(r.frames[i]);
+    EXPECT_NEAR(r.frames[i].bgr.at<cv::Vec3b>(60, 80)[0], static_cast<double>(i * 5 % 255), 6) << i;
+  }
+}
+
+TEST(VideoWriter, BadArgumentsAreErrors) {
+  EXPECT_EQ(VideoWriter::Open({.path = "/tmp/x.mp4", .width = 161, .height = 120}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(VideoWriter::Open({.path = "/nonexistent/dir/x.mp4", .width = 160, .height = 120}).status().code(),
+            StatusCode::kOutputError);
+  TempDir dir;
+  auto w = VideoWriter::Open({.path = dir / "a.mp4", .width = 160, .height = 120});
+  ASSERT_TRUE(w.ok());
+  const cv::Mat f(120, 160, CV_8UC3, cv::Scalar::all(0));
+  ASSERT_TRUE((*w)->Write(f, Timestamp::FromSeconds(1)).ok());
+  EXPECT_FALSE((*w)->Write(f, Timestamp::FromSeconds(1)).ok());            // not increasing
+  EXPECT_FALSE((*w)->Write(cv::Mat(10, 10, CV_8UC3), Timestamp::FromSeconds(2)).ok());  // wrong size
 }
 
 }  // namespace
