@@ -52,6 +52,18 @@ if [ ! -s "$BUILD/assets/astronaut.png" ]; then
 fi
 
 # The build also converts dlib's 68-point model (libdlib-data) into build/models/*.ert.
+# Face photos with 68-point ground truth from dlib's examples (Debian libdlib19.1), for
+# tests and as synth's second face; extracted from the package if the docs are not installed.
+if [ ! -s "$BUILD/assets/faces/Tom_Cruise_avp_2014_4.jpg" ]; then
+  mkdir -p "$BUILD/assets/faces"
+  FACES=/usr/share/doc/libdlib19.1/examples/faces
+  if [ ! -s "$FACES/Tom_Cruise_avp_2014_4.jpg" ]; then
+    (cd "$TMP" && apt-get download libdlib19.1 >/dev/null 2>&1 && dpkg -x libdlib19.1_*.deb "$TMP/dlib")
+    FACES="$TMP/dlib/usr/share/doc/libdlib19.1/examples/faces"
+  fi
+  cp "$FACES"/*.jpg "$FACES"/*.xml "$BUILD/assets/faces/"
+fi
+
 echo "setup: building in $BUILD"
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release ${MIMICRY_CMAKE_ARGS:-} >/dev/null
 cmake --build "$BUILD" -j "$(nproc)"

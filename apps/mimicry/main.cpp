@@ -8,7 +8,12 @@
 #include <fmt/format.h>
 #include <opencv2/core/utils/logger.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "mimicry/pipeline/extract.h"
+#include "mimicry/pipeline/synth.h"
 #include "progress.h"
 
 namespace {
@@ -96,6 +101,25 @@ int main(int argc, char** argv) {
   extract->add_option("--models-dir", ex.models_dir, "Folder with the model files (default: build/models)");
   extract->add_flag("-q,--quiet", quiet, "No progress and no summary on stderr");
 
+  mimicry::synth::PresetOptions preset;
+  std::string scenario_file, synth_out, synth_fps = "30", synth_models;
+  std::vector<std::string> synth_faces;
+  bool synth_quiet = false;
+  auto* synth = app.add_subcommand("synth", "Synthetic ground truth: real face photos animated by scripted action units");
+  synth->add_option("--preset", preset.preset, "dyad or null")->capture_default_str();
+  synth->add_option("--scenario", scenario_file, "A scenario JSON file instead of a preset (docs/synth.md)");
+  synth->add_option("--lag", preset.lag_s, "dyad: B answers A this many seconds later")->capture_default_str();
+  synth->add_option("--mode", preset.mode, "dyad: strict, broad or mixed answers")->capture_default_str();
+  synth->add_option("--seed", preset.seed, "Random seed (same seed, same output)")->capture_default_str();
+  synth->add_option("--duration", preset.duration_s, "Seconds")->capture_default_str();
+  synth->add_option("--fps", synth_fps, "Frame rate: 30, 29.97, 25, 15, or N/D")->capture_default_str();
+  synth->add_flag("--vfr", preset.variable_frame_rate, "Variable frame rate (intervals jitter +-30%)");
+  synth->add_option("--noise", preset.noise, "none, low or webcam")->capture_default_str();
+  synth->add_option("--face", synth_faces, "Face photo per participant, in order (default: the set-up's photos)");
+  synth->add_option("-o,--output", synth_out, "Output folder")->required();
+  synth->add_option("--models-dir", synth_models, "Folder with the model files");
+  synth->add_flag("-q,--quiet", synth_quiet, "No progress and no summary");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -130,6 +154,41 @@ int main(int argc, char** argv) {
                    ex.input.path.c_str(), static_cast<long long>(r->frames), static_cast<long long>(r->frames_with_face),
                    r->frames ? 100.0 * static_cast<double>(r->frames_with_face) / static_cast<double>(r->frames) : 0.0,
                    r->faces, r->wall_s, r->fps, r->csv_path.c_str());
+    return kExitOk;
+  }
+  if (*synth) {
+    mimicry::Result<mimicry::synth::Scenario> sc = mimicry::InvalidArgument("no scenario");
+    if (!scenario_file.empty()) {
+      std::ifstream in(scenario_file);
+      if (!in) return Fail(mimicry::NotFound(scenario_file + ": no such file"));
+      std::stringstream text;
+      text << in.rdbuf();
+      sc = mimicry::synth::ParseScenario(text.str(), scenario_file);
+    } else {
+      if (synth_fps == "29.97") synth_fps = "30000/1001";
+      const auto slash = synth_fps.find('/');
+      try {
+        preset.fps_num = std::stoi(synth_fps.substr(0, slash));
+        preset.fps_den = slash == std::string::npos ? 1 : std::stoi(synth_fps.substr(slash + 1));
+      } catch (const std::exception&) {
+        return Fail(mimicry::InvalidArgument("--fps: not a frame rate: " + synth_fps));
+      }
+      preset.faces = synth_faces;
+      const std::string assets = mimicry::pipeline::DefaultAssetsDir();
+      if (preset.faces.empty())
+        preset.faces = {assets + "/astronaut.png", assets + "/faces/Tom_Cruise_avp_2014_4.jpg"};
+      sc = mimicry::synth::MakePreset(preset);
+    }
+    if (!sc.ok()) return Fail(sc.status());
+    mimicry::app::Progress bar(synth_quiet);
+    auto r = mimicry::pipeline::RunSynth({*sc, synth_out, synth_models}, [&](int64_t k, int64_t total, double el) {
+      bar.Update(k, total > 0 ? static_cast<double>(k) : 0, static_cast<double>(total), el);
+    });
+    bar.Finish();
+    if (!r.ok()) return Fail(r.status());
+    if (!synth_quiet)
+      std::fprintf(stderr, "%s: %lld frames per participant, %d expression events, %d answers, %.1f s -> %s/{truth.json,curves.csv,*.mp4}\n",
+                   sc->preset.c_str(), static_cast<long long>(r->frames), r->events, r->answers, r->wall_s, synth_out.c_str());
     return kExitOk;
   }
   return kExitUsage;

@@ -1,0 +1,36 @@
+// synth: renders a scenario (libs/synth) to videos and ground truth:
+//   DIR/<id>.mp4 per participant (640x480), DIR/call.mp4 (gallery view: side by side for 2,
+//   a 2x2 grid for 3-4), DIR/truth.json, DIR/curves.csv (docs/synth.md).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "mimicry/core/status.h"
+#include "mimicry/synth/scenario.h"
+
+namespace mimicry::pipeline {
+
+// Where fetched face photos live when none is given: $MIMICRY_ASSETS_DIR, else assets/
+// beside the binary's folder (build/assets), else the build's assets folder.
+std::string DefaultAssetsDir();
+
+struct SynthOptions {
+  synth::Scenario scenario;
+  std::string out_dir;        // created if missing
+  std::string models_dir;     // empty = DefaultModelsDir()
+};
+
+struct SynthSummary {
+  int64_t frames = 0;         // per participant
+  int events = 0, answers = 0;
+  double wall_s = 0;
+};
+
+using SynthProgressFn = std::function<void(int64_t frame, int64_t total, double elapsed_s)>;
+
+// Errors: InvalidInput naming a face photo that cannot be read or holds no face;
+// ModelMissing; OutputError for the folder or files.
+Result<SynthSummary> RunSynth(const SynthOptions& options, const SynthProgressFn& progress = {});
+
+}  // namespace mimicry::pipeline

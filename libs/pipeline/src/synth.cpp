@@ -1,0 +1,188 @@
+#include "mimicry/pipeline/synth.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <opencv2/core/utility.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "mimicry/face/detector.h"
+#include "mimicry/face/landmarks.h"
+#include "mimicry/io/frame_source.h"
+#include "mimicry/io/video_writer.h"
+#include "mimicry/pipeline/extract.h"
+#include "mimicry/synth/face_rig.h"
+
+#ifndef MIMICRY_DEFAULT_ASSETS_DIR
+#define MIMICRY_DEFAULT_ASSETS_DIR ""
+#endif
+
+namespace mimicry::pipeline {
+namespace fs = std::filesystem;
+
+std::string DefaultAssetsDir() {
+  if (const char* env = std::getenv("MIMICRY_ASSETS_DIR"); env != nullptr && *env) return env;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path beside = exe.parent_path().parent_path() / "assets";
+    if (fs::exists(beside / "astronaut.png", ec)) return beside.string();
+  }
+  return MIMICRY_DEFAULT_ASSETS_DIR;
+}
+
+namespace {
+
+constexpr int kW = 640, kH = 480;
+constexpr float kFaceWidth = 190.f;  // px: a webcam close-up, like the shared real clip
+
+// Reads a photo and frames its largest face as a 640x480 webcam close-up.
+Result<cv::Mat> FramePhoto(const std::string& path, face::FaceDetector& det) {
+  io::Frame f;
+  auto src = io::FrameSource::Open({.path = path});
+  if (!src.ok()) return Status(StatusCode::kInvalidInput, src.status().message());
+  auto got = (*src)->Next(f);
+  if (!got.ok() || !*got) return InvalidInput(path + ": cannot read the photo");
+  io::EnsureBgr(f);
+  auto dets = det.Detect(f.bgr);
+  if (!dets.ok()) return dets.status();
+  if (dets->empty()) return InvalidInput(path + ": no face found in the photo");
+  const auto& d = *std::max_element(dets->begin(), dets->end(),
+                                    [](const auto& a, const auto& b) { return a.box.area() < b.box.area(); });
+  const double scale = kFaceWidth / d.box.width;
+  cv::Mat scaled;
+  cv::resize(f.bgr, scaled, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_CUBIC);
+  const cv::Point2d c((d.box.x + d.box.width / 2) * scale, (d.box.y + d.box.height / 2) * scale);
+  const int x0 = static_cast<int>(std::lround(c.x - kW / 2.0)), y0 = static_cast<int>(std::lround(c.y - kH * 0.45));
+  cv::Mat padded;
+  const int pad = std::max(kW, kH);
+  cv::copyMakeBorder(scaled, padded, pad, pad, pad, pad, cv::BORDER_REFLECT_101);
+  return padded(cv::Rect(x0 + pad, y0 + pad, kW, kH)).clone();
+}
+
+struct Noise {
+  double sigma, drift;
+  int quality;
+};
+Noise NoiseFor(const std::string& level) {
+  if (level == "none") return {0, 0, 2};
+  if (level == "low") return {1.5, 0.03, 3};
+  return {3.0, 0.06, 5};  // "webcam"
+}
+
+}  // namespace
+
+Result<SynthSummary> RunSynth(const SynthOptions& o, const SynthProgressFn& progress) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const synth::Scenario& s = o.scenario;
+  const std::string models = o.models_dir.empty() ? DefaultModelsDir() : o.models_dir;
+  face::DetectorOptions dopt;
+  dopt.model_path = (fs::path(models) / kBlazeFaceFrontFile).string();
+  auto dmodel = face::LoadDetectorModel(dopt);
+  if (!dmodel.ok()) return dmodel.status();
+  auto lmodel = face::LoadErtModel({(fs::path(models) / kLandmarkFile).string()});
+  if (!lmodel.ok()) return lmodel.status();
+  auto det = (*dmodel)->CreateDetector();
+  if (!det.ok()) return det.status();
+
+  std::vector<std::shared_ptr<const synth::FaceRig>> rigs;
+  for (const auto& p : s.participants) {
+    auto photo = FramePhoto(p.face, **det);
+    if (!photo.ok()) return photo.status();
+    auto rig = synth::FaceRig::Create(*photo, p.face, **dmodel, *lmodel);
+    if (!rig.ok()) return rig.status();
+    rigs.push_back(*rig);
+  }
+  std::error_code ec;
+  fs::create_directories(o.out_dir, ec);
+  if (ec) return OutputError(o.out_dir + ": cannot create folder: " + ec.message());
+  const Noise noise = NoiseFor(s.noise);
+  const size_t n = s.participants.size();
+  std::vector<std::unique_ptr<io::VideoWriter>> writers;
+  for (const auto& p : s.participants) {
+    auto w = io::VideoWriter::Open({.path = (fs::path(o.out_dir) / (p.id + ".mp4")).string(), .width = kW, .height = kH,
+                                    .fps_num = s.fps_num, .fps_den = s.fps_den, .quality = noise.quality});
+    if (!w.ok()) return w.status();
+    writers.push_back(std::move(w).value());
+  }
+  const int cw = n == 2 ? 2 * kW : 2 * kW, ch = n == 2 ? kH : 2 * kH;
+  auto call = io::VideoWriter::Open({.path = (fs::path(o.out_dir) / "call.mp4").string(), .width = cw, .height = ch,
+                                     .fps_num = s.fps_num, .fps_den = s.fps_den, .quality = noise.quality});
+  if (!call.ok()) return call.status();
+  std::ofstream curves(fs::path(o.out_dir) / "curves.csv");
+  curves << "participant,timestamp";
+  for (int au : synth::kAuCodes) curves << fmt::format(",AU{:02d}", au);
+  curves << ",pose_Rx,pose_Ry,pose_Rz\n";
+
+  // Frame times: k * den/num, or jittered +-30% for the variable-rate option (seeded).
+  const double period = static_cast<double>(s.fps_den) / s.fps_num;
+  cv::RNG jitter(s.seed * 2654435761ull + 17);
+  SynthSummary sum;
+  double t = 0;
+  const int64_t total = static_cast<int64_t>(s.duration_s / period);
+  std::vector<cv::Mat> frames(n);
+  std::vector<Status> write_status(n);
+  // Sensor noise: a bank of 8 seeded noise images per participant, one picked per frame
+  // (drawing fresh Gaussian noise for every frame cost more than rendering the face).
+  constexpr int kBank = 8;
+  std::vector<std::vector<cv::Mat>> bank(n);
+  if (noise.sigma > 0)
+    for (size_t p = 0; p < n; ++p)
+      for (int b = 0; b < kBank; ++b) {
+        cv::Mat nz(kH, kW, CV_16SC3);
+        cv::RNG rng(s.seed * 1000003ull + p * 131 + static_cast<uint64_t>(b));
+        rng.fill(nz, cv::RNG::NORMAL, 0, noise.sigma);
+        bank[p].push_back(nz);
+      }
+  for (int64_t k = 0; t < s.duration_s; ++k) {
+    const Timestamp ts = Timestamp::FromSeconds(t);
+    cv::parallel_for_(cv::Range(0, static_cast<int>(n)), [&](const cv::Range& r) {
+      for (int p = r.start; p < r.end; ++p) {
+        const synth::Expression e = synth::ExpressionAt(s, p, ts.seconds());
+        cv::Mat img = rigs[static_cast<size_t>(p)]->Render(e).bgr;
+        if (noise.sigma > 0) {
+          // Lighting drift (slow gain change) and sensor noise.
+          const double gain = 1.0 + noise.drift * std::sin(2 * CV_PI * ts.seconds() / 23.0 + p);
+          cv::Mat f;
+          img.convertTo(f, CV_16SC3, gain);
+          f += bank[static_cast<size_t>(p)][static_cast<size_t>((k * 5 + p) % kBank)];
+          f.convertTo(img, CV_8UC3);
+        }
+        write_status[static_cast<size_t>(p)] = writers[static_cast<size_t>(p)]->Write(img, ts);
+        frames[static_cast<size_t>(p)] = img;
+      }
+    });
+    cv::Mat grid(ch, cw, CV_8UC3, cv::Scalar::all(0));
+    for (size_t p = 0; p < n; ++p) {
+      MIMICRY_RETURN_IF_ERROR(write_status[p]);
+      frames[p].copyTo(grid(cv::Rect(static_cast<int>(p % 2) * kW, static_cast<int>(p / 2) * kH, kW, kH)));
+      const synth::Expression e = synth::ExpressionAt(s, static_cast<int>(p), ts.seconds());
+      curves << s.participants[p].id << fmt::format(",{:.6f}", ts.seconds());
+      for (float v : e.au) curves << fmt::format(",{:.3f}", v);
+      curves << fmt::format(",{:.5f},{:.5f},{:.5f}\n", e.head_rad[0], e.head_rad[1], e.head_rad[2]);
+    }
+    MIMICRY_RETURN_IF_ERROR((*call)->Write(grid, ts));
+    ++sum.frames;
+    if (progress && k % 15 == 0)
+      progress(k, total, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    const double step = s.variable_frame_rate ? period * jitter.uniform(0.7, 1.3) : period;
+    t = s.variable_frame_rate ? t + step : static_cast<double>(k + 1) * period;
+  }
+  for (auto& w : writers) MIMICRY_RETURN_IF_ERROR(w->Close());
+  MIMICRY_RETURN_IF_ERROR((*call)->Close());
+  curves.close();
+  if (!curves) return OutputError(o.out_dir + "/curves.csv: write failed");
+  std::ofstream truth(fs::path(o.out_dir) / "truth.json");
+  truth << synth::TruthJson(s);
+  if (!truth) return OutputError(o.out_dir + "/truth.json: write failed");
+  for (const auto& e : s.events) sum.events += e.kind != synth::EventKind::kBlink;
+  sum.answers = static_cast<int>(s.answers.size());
+  sum.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return sum;
+}
+
+}  // namespace mimicry::pipeline

@@ -1,0 +1,86 @@
+// Scenarios for synthetic ground truth: who shows which action units when, who answers
+// whom (strict: the same AUs; broad: another action of the same affect), head motion and
+// image degradations. Deterministic: the same seed gives the same scenario, byte for byte.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mimicry/core/status.h"
+#include "mimicry/synth/face_rig.h"
+
+namespace mimicry::synth {
+
+enum class EventKind { kMacro, kMicro, kBlink };
+const char* EventKindName(EventKind k);
+
+struct Event {
+  int id = 0;
+  int participant = 0;      // index into Scenario::participants
+  std::vector<int> aus;     // FACS codes, e.g. {6, 12}
+  double onset_s = 0, apex_s = 0, offset_s = 0;
+  float intensity = 3;      // 0..5 at the apex
+  EventKind kind = EventKind::kMacro;
+};
+
+struct Answer {
+  int event = 0;            // the answering event's id
+  int answers = 0;          // the id of the event it answers
+  std::string mode;         // "strict" or "broad"
+  double lag_s = 0;         // answer onset - answered onset
+};
+
+struct Participant {
+  std::string id;           // "A", "B", ...
+  std::string face;         // photo path
+};
+
+struct Scenario {
+  std::string preset;       // "dyad", "null" or "custom"
+  uint64_t seed = 1;
+  double duration_s = 60;
+  int fps_num = 30, fps_den = 1;
+  bool variable_frame_rate = false;  // frame intervals jitter +-30% around 1/fps
+  std::string noise = "webcam";      // "none", "low", "webcam"
+  double head_motion_deg = 8;        // amplitude of smooth head motion (pitch, yaw; roll half)
+  std::vector<Participant> participants;
+  std::vector<Event> events;
+  std::vector<Answer> answers;
+  // For the mirroring presets: who mirrors whom, with what probability and lag.
+  std::string mirror_from, mirror_to;
+  double mirror_probability = 0, mirror_lag_s = 0;
+};
+
+struct PresetOptions {
+  std::string preset = "dyad";   // "dyad" or "null"
+  double lag_s = 0.6;            // dyad: B answers A this much later (+-0.1 s jitter)
+  std::string mode = "mixed";    // dyad: "strict", "broad" or "mixed"
+  uint64_t seed = 1;
+  double duration_s = 60;
+  int fps_num = 30, fps_den = 1;
+  bool variable_frame_rate = false;
+  std::string noise = "webcam";
+  std::vector<std::string> faces;  // photo per participant (A, B)
+};
+
+// Errors: InvalidArgument naming the parameter (unknown preset or mode, bad lag,
+// duration, fps, noise level, fewer than 2 faces).
+Result<Scenario> MakePreset(const PresetOptions& options);
+
+// Reads a scenario from JSON text (format in docs/synth.md). Errors: InvalidArgument
+// naming `source` and the field (unknown AU, negative duration, onset after offset, ...).
+Result<Scenario> ParseScenario(const std::string& json_text, const std::string& source);
+
+// The broad-congruence partner actions: the AUs of another action of the same affect.
+std::vector<int> BroadCounterpart(const std::vector<int>& aus);
+
+// What each participant shows at time t (AU intensities; head rotation), from the events
+// (overlapping events take the maximum per AU) and the seeded smooth head motion.
+Expression ExpressionAt(const Scenario& s, int participant, double t);
+
+// truth.json text (every event and answer, parameters).
+std::string TruthJson(const Scenario& s);
+
+}  // namespace mimicry::synth

@@ -1,0 +1,265 @@
+#include "mimicry/synth/scenario.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+namespace mimicry::synth {
+namespace {
+
+// Portable uniform numbers from a 64-bit generator (splitmix64): the same seed gives the
+// same scenario on every platform and compiler.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : s_(seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull) {}
+  uint64_t Next() {
+    uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  double Uniform(double a, double b) { return a + (b - a) * static_cast<double>(Next() >> 11) * 0x1.0p-53; }
+  bool Chance(double p) { return Uniform(0, 1) < p; }
+  size_t Pick(size_t n) { return static_cast<size_t>(Uniform(0, static_cast<double>(n))) % n; }
+
+ private:
+  uint64_t s_;
+};
+
+// Expression repertoire for spontaneous events: (AUs, affect class).
+struct Action {
+  std::vector<int> aus;
+  const char* affect;
+};
+const Action kRepertoire[] = {
+    {{6, 12}, "positive"},  {{12}, "positive"},   {{1, 2}, "surprise"},
+    {{4}, "negative"},      {{1, 2, 26}, "surprise"}, {{15}, "negative"},
+};
+
+float Shape(const Event& e, double t) {
+  if (t <= e.onset_s || t >= e.offset_s) return 0.f;
+  auto smooth = [](double x) { return x * x * (3 - 2 * x); };
+  const double v = t <= e.apex_s ? smooth((t - e.onset_s) / std::max(1e-6, e.apex_s - e.onset_s))
+                                 : smooth((e.offset_s - t) / std::max(1e-6, e.offset_s - e.apex_s));
+  return static_cast<float>(e.intensity * v);
+}
+
+Status Validate(const Scenario& s, const std::string& src) {
+  if (!(s.duration_s > 0)) return InvalidArgument(src + ": duration_s must be > 0");
+  if (s.fps_num <= 0 || s.fps_den <= 0) return InvalidArgument(src + ": fps must be > 0");
+  if (s.participants.size() < 2 || s.participants.size() > 4)
+    return InvalidArgument(src + ": 2 to 4 participants, got " + std::to_string(s.participants.size()));
+  if (s.noise != "none" && s.noise != "low" && s.noise != "webcam")
+    return InvalidArgument(src + ": noise must be none, low or webcam, got '" + s.noise + "'");
+  for (const auto& e : s.events) {
+    const std::string where = src + ": event " + std::to_string(e.id);
+    if (e.participant < 0 || e.participant >= static_cast<int>(s.participants.size()))
+      return InvalidArgument(where + ": unknown participant");
+    for (int au : e.aus)
+      if (AuIndex(au) < 0) return InvalidArgument(where + ": unknown AU " + std::to_string(au));
+    if (!(e.onset_s <= e.apex_s && e.apex_s <= e.offset_s && e.onset_s < e.offset_s))
+      return InvalidArgument(where + ": needs onset <= apex <= offset");
+    if (!(e.intensity >= 0 && e.intensity <= 5)) return InvalidArgument(where + ": intensity must be 0..5");
+  }
+  return Status::Ok();
+}
+
+Event MakeEvent(Rng& rng, int id, int who, std::vector<int> aus, double onset) {
+  Event e;
+  e.id = id;
+  e.participant = who;
+  e.aus = std::move(aus);
+  e.onset_s = onset;
+  e.apex_s = onset + rng.Uniform(0.4, 0.8);
+  e.offset_s = e.apex_s + rng.Uniform(0.8, 1.6);
+  e.intensity = static_cast<float>(rng.Uniform(2.5, 4.5));
+  return e;
+}
+
+}  // namespace
+
+const char* EventKindName(EventKind k) {
+  switch (k) {
+    case EventKind::kMacro: return "macro";
+    case EventKind::kMicro: return "micro";
+    case EventKind::kBlink: return "blink";
+  }
+  return "?";
+}
+
+std::vector<int> BroadCounterpart(const std::vector<int>& aus) {
+  const std::set<int> a(aus.begin(), aus.end());
+  if (a.count(12)) return {6, 25};   // smile -> cheek raise with parted lips (positive)
+  if (a.count(4)) return {23, 17};   // frown -> lip press (negative)
+  if (a.count(15)) return {4};       // lip corners down -> brow lowerer (negative)
+  if (a.count(1) || a.count(2)) return {5, 26};  // brow flash -> eyes widen, jaw drop (surprise)
+  return aus;
+}
+
+Result<Scenario> MakePreset(const PresetOptions& o) {
+  if (o.preset != "dyad" && o.preset != "null")
+    return InvalidArgument("--preset: unknown preset '" + o.preset + "' (dyad, null)");
+  if (o.mode != "strict" && o.mode != "broad" && o.mode != "mixed")
+    return InvalidArgument("--mode: must be strict, broad or mixed");
+  if (!(o.lag_s >= 0.2 && o.lag_s <= 2.9)) return InvalidArgument("--lag: must be within 0.2..2.9 s");
+  if (o.faces.size() < 2) return InvalidArgument("synth: two face photos are needed");
+  Scenario s;
+  s.preset = o.preset;
+  s.seed = o.seed;
+  s.duration_s = o.duration_s;
+  s.fps_num = o.fps_num;
+  s.fps_den = o.fps_den;
+  s.variable_frame_rate = o.variable_frame_rate;
+  s.noise = o.noise;
+  s.participants = {{"A", o.faces[0]}, {"B", o.faces[1]}};
+  if (o.preset == "dyad") {
+    s.mirror_from = "A";
+    s.mirror_to = "B";
+    s.mirror_probability = 0.7;
+    s.mirror_lag_s = o.lag_s;
+  }
+  Rng rng(o.seed);
+  int id = 0;
+  // A's spontaneous events, 4-6.5 s apart.
+  std::vector<Event> a_events;
+  for (double t = rng.Uniform(1.0, 2.0); t < o.duration_s - 5.0; t += rng.Uniform(4.0, 6.5)) {
+    const Action& act = kRepertoire[rng.Pick(std::size(kRepertoire))];
+    a_events.push_back(MakeEvent(rng, id++, 0, act.aus, t));
+  }
+  s.events = a_events;
+  // B's answers (dyad), then B's own spontaneous events in the gaps.
+  for (const Event& a : a_events) {
+    const bool answer = o.preset == "dyad" && rng.Chance(0.7);
+    const double lag = o.lag_s + rng.Uniform(-0.1, 0.1);
+    const bool broad = o.mode == "broad" || (o.mode == "mixed" && rng.Chance(0.5));
+    if (!answer) continue;
+    Event b = MakeEvent(rng, id++, 1, broad ? BroadCounterpart(a.aus) : a.aus, a.onset_s + lag);
+    s.events.push_back(b);
+    s.answers.push_back({b.id, a.id, broad ? "broad" : "strict", b.onset_s - a.onset_s});
+  }
+  for (double t = rng.Uniform(3.0, 6.0); t < o.duration_s - 5.0; t += rng.Uniform(9.0, 14.0)) {
+    // Spontaneous events of B answer nothing; keep them clear of A's events so that they
+    // do not count as answers by chance (the null preset has chance coincidences anyway).
+    const bool near_a = std::any_of(a_events.begin(), a_events.end(),
+                                    [&](const Event& a) { return t > a.onset_s - 1.0 && t < a.onset_s + 3.5; });
+    if (o.preset == "dyad" && near_a) continue;
+    const Action& act = kRepertoire[rng.Pick(std::size(kRepertoire))];
+    s.events.push_back(MakeEvent(rng, id++, 1, act.aus, t));
+  }
+  // Blinks for both, every 2.5-5 s, 0.15-0.3 s long.
+  for (int p = 0; p < 2; ++p)
+    for (double t = rng.Uniform(0.5, 2.0); t < o.duration_s - 0.5; t += rng.Uniform(2.5, 5.0)) {
+      Event b;
+      b.id = id++;
+      b.participant = p;
+      b.aus = {45};
+      b.kind = EventKind::kBlink;
+      b.onset_s = t;
+      const double d = rng.Uniform(0.15, 0.3);
+      b.apex_s = t + d * 0.4;
+      b.offset_s = t + d;
+      b.intensity = 5;
+      s.events.push_back(b);
+    }
+  std::sort(s.events.begin(), s.events.end(), [](const Event& x, const Event& y) { return x.id < y.id; });
+  MIMICRY_RETURN_IF_ERROR(Validate(s, "preset " + o.preset));
+  return s;
+}
+
+Result<Scenario> ParseScenario(const std::string& text, const std::string& src) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const std::exception& e) {
+    return InvalidArgument(src + ": not valid JSON");
+  }
+  Scenario s;
+  s.preset = "custom";
+  try {
+    s.seed = j.value("seed", uint64_t{1});
+    s.duration_s = j.at("duration_s").get<double>();
+    s.fps_num = j.value("fps_num", 30);
+    s.fps_den = j.value("fps_den", 1);
+    s.variable_frame_rate = j.value("variable_frame_rate", false);
+    s.noise = j.value("noise", std::string("webcam"));
+    s.head_motion_deg = j.value("head_motion_deg", 8.0);
+    for (const auto& p : j.at("participants")) s.participants.push_back({p.at("id"), p.at("face")});
+    int id = 0;
+    for (const auto& e : j.value("events", nlohmann::json::array())) {
+      Event ev;
+      ev.id = id++;
+      const std::string who = e.at("participant");
+      ev.participant = -1;
+      for (size_t i = 0; i < s.participants.size(); ++i)
+        if (s.participants[i].id == who) ev.participant = static_cast<int>(i);
+      ev.aus = e.at("aus").get<std::vector<int>>();
+      ev.onset_s = e.at("onset_s");
+      ev.apex_s = e.at("apex_s");
+      ev.offset_s = e.at("offset_s");
+      ev.intensity = e.value("intensity", 3.0f);
+      const double dur = ev.offset_s - ev.onset_s;
+      ev.kind = ev.aus == std::vector<int>{45} ? EventKind::kBlink : dur < 0.5 ? EventKind::kMicro : EventKind::kMacro;
+      s.events.push_back(ev);
+    }
+  } catch (const std::exception& e) {
+    return InvalidArgument(src + ": missing or malformed field (" + std::string(e.what()) + ")");
+  }
+  MIMICRY_RETURN_IF_ERROR(Validate(s, src));
+  return s;
+}
+
+Expression ExpressionAt(const Scenario& s, int participant, double t) {
+  Expression x;
+  for (const auto& e : s.events) {
+    if (e.participant != participant || t <= e.onset_s || t >= e.offset_s) continue;
+    const float v = Shape(e, t);
+    for (int au : e.aus) {
+      auto& slot = x.au[static_cast<size_t>(AuIndex(au))];
+      slot = std::max(slot, v);
+    }
+  }
+  // Smooth head motion: three incommensurate sinusoids per axis, phases from the seed.
+  Rng rng(s.seed * 7919 + static_cast<uint64_t>(participant) + 1);
+  const double amp = s.head_motion_deg * CV_PI / 180.0;
+  for (int axis = 0; axis < 3; ++axis) {
+    double v = 0;
+    for (const double f : {0.07, 0.19, 0.41}) v += std::sin(2 * CV_PI * f * (1 + 0.1 * axis) * t + rng.Uniform(0, 2 * CV_PI)) / 3;
+    x.head_rad[axis] = (axis == 2 ? 0.5 : 1.0) * amp * v;
+  }
+  return x;
+}
+
+std::string TruthJson(const Scenario& s) {
+  nlohmann::ordered_json j;
+  j["preset"] = s.preset;
+  j["seed"] = s.seed;
+  j["duration_s"] = s.duration_s;
+  j["fps"] = std::to_string(s.fps_num) + "/" + std::to_string(s.fps_den);
+  j["variable_frame_rate"] = s.variable_frame_rate;
+  j["noise"] = s.noise;
+  j["head_motion_deg"] = s.head_motion_deg;
+  for (const auto& p : s.participants) j["participants"].push_back({{"id", p.id}, {"face", p.face}, {"video", p.id + ".mp4"}});
+  auto r3 = [](double v) { return std::round(v * 1000.0) / 1000.0; };
+  j["events"] = nlohmann::ordered_json::array();
+  for (const auto& e : s.events)
+    j["events"].push_back({{"id", e.id},
+                           {"participant", s.participants[static_cast<size_t>(e.participant)].id},
+                           {"aus", e.aus},
+                           {"onset_s", r3(e.onset_s)},
+                           {"apex_s", r3(e.apex_s)},
+                           {"offset_s", r3(e.offset_s)},
+                           {"intensity", r3(e.intensity)},
+                           {"kind", EventKindName(e.kind)}});
+  j["answers"] = nlohmann::ordered_json::array();
+  for (const auto& a : s.answers)
+    j["answers"].push_back({{"event", a.event}, {"answers", a.answers}, {"mode", a.mode}, {"lag_s", r3(a.lag_s)}});
+  if (!s.mirror_from.empty())
+    j["mirroring"] = {{"from", s.mirror_from}, {"to", s.mirror_to}, {"mirror_probability", s.mirror_probability},
+                      {"lag_s", s.mirror_lag_s}};
+  return j.dump(2) + "\n";
+}
+
+}  // namespace mimicry::synth

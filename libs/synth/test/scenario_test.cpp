@@ -1,0 +1,126 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "mimicry/synth/scenario.h"
+
+namespace mimicry::synth {
+namespace {
+
+PresetOptions Dyad(uint64_t seed, double lag = 0.6, const std::string& mode = "mixed") {
+  PresetOptions o;
+  o.seed = seed;
+  o.lag_s = lag;
+  o.mode = mode;
+  o.faces = {"a.png", "b.png"};
+  return o;
+}
+
+TEST(Scenario, SameSeedSameTruthDifferentSeedDifferentTruth) {
+  const auto a = MakePreset(Dyad(7)), b = MakePreset(Dyad(7)), c = MakePreset(Dyad(8));
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(TruthJson(*a), TruthJson(*b));
+  EXPECT_NE(TruthJson(*a), TruthJson(*c));
+}
+
+TEST(Scenario, DyadAnswersFollowTheirEventsAtTheLag) {
+  int answered = 0, a_events = 0, strict = 0, broad = 0;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    const auto s = *MakePreset(Dyad(seed, 1.2));
+    std::map<int, Event> by_id;
+    for (const auto& e : s.events) by_id[e.id] = e;
+    for (const auto& e : s.events) a_events += e.participant == 0 && e.kind == EventKind::kMacro;
+    for (const auto& ans : s.answers) {
+      const Event& q = by_id.at(ans.answers);
+      const Event& r = by_id.at(ans.event);
+      EXPECT_EQ(q.participant, 0);  // A is answered, A never answers
+      EXPECT_EQ(r.participant, 1);
+      EXPECT_NEAR(r.onset_s - q.onset_s, 1.2, 0.1 + 1e-9);
+      EXPECT_DOUBLE_EQ(ans.lag_s, r.onset_s - q.onset_s);
+      if (ans.mode == "strict") {
+        EXPECT_EQ(r.aus, q.aus);
+        ++strict;
+      } else {
+        EXPECT_EQ(r.aus, BroadCounterpart(q.aus));
+        EXPECT_NE(r.aus, q.aus);
+        ++broad;
+      }
+      ++answered;
+    }
+  }
+  const double rate = static_cast<double>(answered) / a_events;
+  EXPECT_NEAR(rate, 0.7, 0.1);   // "about 70%"
+  EXPECT_GT(strict, answered / 4);
+  EXPECT_GT(broad, answered / 4);
+}
+
+TEST(Scenario, NullPresetHasNoAnswersButHasEventsAndBlinks) {
+  PresetOptions o = Dyad(3);
+  o.preset = "null";
+  const auto s = *MakePreset(o);
+  EXPECT_TRUE(s.answers.empty());
+  std::set<int> who;
+  int blinks = 0;
+  for (const auto& e : s.events) {
+    if (e.kind == EventKind::kBlink) ++blinks;
+    else who.insert(e.participant);
+  }
+  EXPECT_EQ(who.size(), 2u);
+  EXPECT_GT(blinks, 20);
+}
+
+TEST(Scenario, BroadCounterpartsStayInTheirAffectClass) {
+  EXPECT_EQ(BroadCounterpart({6, 12}), (std::vector<int>{6, 25}));
+  EXPECT_EQ(BroadCounterpart({4}), (std::vector<int>{23, 17}));
+  EXPECT_EQ(BroadCounterpart({1, 2}), (std::vector<int>{5, 26}));
+}
+
+TEST(Scenario, ExpressionFollowsTheEventShape) {
+  const std::string json = R"({"duration_s": 5, "participants": [{"id": "A", "face": "a.png"}, {"id": "B", "face": "b.png"}],
+    "events": [{"participant": "B", "aus": [12, 6], "onset_s": 1.0, "apex_s": 1.5, "offset_s": 2.5, "intensity": 4}]})";
+  auto s = ParseScenario(json, "x.json");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  const int au12 = AuIndex(12);
+  EXPECT_EQ(ExpressionAt(*s, 1, 0.9).au[au12], 0.f);
+  EXPECT_NEAR(ExpressionAt(*s, 1, 1.25).au[au12], 2.0, 1e-5);  // half-way up a smoothstep
+  EXPECT_NEAR(ExpressionAt(*s, 1, 1.5).au[au12], 4.0, 1e-5);
+  EXPECT_EQ(ExpressionAt(*s, 0, 1.5).au[au12], 0.f);            // A shows nothing
+  EXPECT_EQ(ExpressionAt(*s, 1, 2.6).au[au12], 0.f);
+  // Head motion stays within the amplitude (8 degrees by default).
+  for (double t = 0; t < 5; t += 0.1)
+    for (int k = 0; k < 3; ++k) EXPECT_LE(std::abs(ExpressionAt(*s, 0, t).head_rad[k]), 8 * CV_PI / 180 + 1e-9);
+}
+
+TEST(Scenario, BadScenariosAreClearErrors) {
+  const std::string base = R"({"duration_s": 5, "participants": [{"id": "A", "face": "a.png"}, {"id": "B", "face": "b.png"}], "events": [)";
+  struct Case {
+    std::string json, words;
+  };
+  const Case cases[] = {
+      {base + R"({"participant": "A", "aus": [13], "onset_s": 1, "apex_s": 1.2, "offset_s": 2}]})", "unknown AU 13"},
+      {base + R"({"participant": "A", "aus": [12], "onset_s": 2, "apex_s": 1.2, "offset_s": 1}]})", "onset <= apex <= offset"},
+      {base + R"({"participant": "Z", "aus": [12], "onset_s": 1, "apex_s": 1.2, "offset_s": 2}]})", "unknown participant"},
+      {R"({"duration_s": -5, "participants": [{"id": "A", "face": "a"}, {"id": "B", "face": "b"}]})", "duration_s must be > 0"},
+      {R"({"duration_s": 5, "participants": [{"id": "A", "face": "a"}]})", "2 to 4 participants"},
+      {R"({"participants": []})", "missing or malformed"},
+      {"{not json", "not valid JSON"},
+  };
+  for (const auto& c : cases) {
+    auto s = ParseScenario(c.json, "bad.json");
+    ASSERT_FALSE(s.ok()) << c.json;
+    EXPECT_EQ(s.status().message().rfind("bad.json: ", 0), 0u) << s.status().message();
+    EXPECT_NE(s.status().message().find(c.words), std::string::npos) << s.status().message();
+  }
+  PresetOptions o = Dyad(1);
+  o.preset = "triad";
+  EXPECT_FALSE(MakePreset(o).ok());
+  o = Dyad(1, 0.05);
+  EXPECT_FALSE(MakePreset(o).ok());
+}
+
+}  // namespace
+}  // namespace mimicry::synth
