@@ -183,6 +183,29 @@ TEST(Synth, ExtractSeesTheDrivenSmile) {
   EXPECT_GT(r26, 0.85);
 }
 
+// Realism guard: the detector finds the synthetic faces in >= 99% of frames at every noise
+// level (run on every frame; one miss already drops success for that frame).
+TEST(Synth, DetectorFindsTheFacesAtEveryNoiseLevel) {
+  if (!HaveFaces()) GTEST_SKIP() << "build/assets absent";
+  for (const std::string level : {"none", "low", "webcam"}) {
+    TempDir d;
+    auto o = Short(11);
+    o.duration_s = 3;
+    o.noise = level;
+    auto s = synth::MakePreset(o);
+    ASSERT_TRUE(RunSynth({*s, d / "out"}).ok());
+    for (const std::string p : {"A", "B"}) {
+      ExtractOptions e;
+      e.input.path = d / ("out/" + p + ".mp4");
+      e.output_csv = d / (p + ".csv");
+      e.tracker.detect_every = 1;
+      auto r = RunExtract(e);
+      ASSERT_TRUE(r.ok());
+      EXPECT_GE(static_cast<double>(r->frames_with_face), 0.99 * static_cast<double>(r->frames)) << level << " " << p;
+    }
+  }
+}
+
 int RunCli(const std::string& args, std::string* err) {
   FILE* p = popen((kBin + " " + args + " 2>&1 >/dev/null").c_str(), "r");
   char buf[4096];
