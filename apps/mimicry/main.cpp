@@ -120,6 +120,14 @@ int main(int argc, char** argv) {
   synth->add_option("--models-dir", synth_models, "Folder with the model files");
   synth->add_flag("-q,--quiet", synth_quiet, "No progress and no summary");
 
+  mimicry::pipeline::DemoOptions demo_opt;
+  bool demo_quiet = false;
+  auto* demo = app.add_subcommand("demo", "Make a 60-s synthetic two-person call with known mimicry and analyse it");
+  demo->add_option("-o,--output", demo_opt.out_dir, "Output folder")->capture_default_str();
+  demo->add_option("--seed", demo_opt.seed, "Random seed")->capture_default_str();
+  demo->add_option("--models-dir", demo_opt.models_dir, "Folder with the model files");
+  demo->add_flag("-q,--quiet", demo_quiet, "No progress");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -154,6 +162,25 @@ int main(int argc, char** argv) {
                    ex.input.path.c_str(), static_cast<long long>(r->frames), static_cast<long long>(r->frames_with_face),
                    r->frames ? 100.0 * static_cast<double>(r->frames_with_face) / static_cast<double>(r->frames) : 0.0,
                    r->faces, r->wall_s, r->fps, r->csv_path.c_str());
+    return kExitOk;
+  }
+  if (*demo) {
+    mimicry::app::Progress bar(demo_quiet);
+    auto r = mimicry::pipeline::RunDemo(demo_opt, [&](int64_t k, int64_t total, double el) {
+      bar.Update(k, static_cast<double>(k), static_cast<double>(total), el);
+    });
+    bar.Finish();
+    if (!r.ok()) return Fail(r.status());
+    std::printf(
+        "mimicry demo\n"
+        "  made    %s: a 60-s two-person call, A left, B right (%.0f s)\n"
+        "  truth   %s: %d expression events; B answered A %d times, A answered B %d times\n"
+        "  found   %d faces, with success in %lld of %lld frames (%.1f s)\n"
+        "  output  %s (per-frame landmarks and head pose; columns in docs/extract_csv.md)\n"
+        "  next    the mimicry analysis and its report (mimicry analyze) are not built yet\n",
+        r->call_video.c_str(), r->synth_s, r->truth_json.c_str(), r->events, r->answers_a_to_b, r->answers_b_to_a,
+        r->faces, static_cast<long long>(r->frames_with_face), static_cast<long long>(r->frames), r->extract_s,
+        r->features_csv.c_str());
     return kExitOk;
   }
   if (*synth) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 
 #include <fmt/format.h>
@@ -183,6 +184,41 @@ Result<SynthSummary> RunSynth(const SynthOptions& o, const SynthProgressFn& prog
   sum.answers = static_cast<int>(s.answers.size());
   sum.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return sum;
+}
+
+Result<DemoSummary> RunDemo(const DemoOptions& o, const SynthProgressFn& progress) {
+  const std::string assets = o.assets_dir.empty() ? DefaultAssetsDir() : o.assets_dir;
+  synth::PresetOptions p;
+  p.preset = "demo";
+  p.seed = o.seed;
+  p.lag_s = 0.6;
+  p.faces = {assets + "/astronaut.png", assets + "/faces/Tom_Cruise_avp_2014_4.jpg"};
+  auto s = synth::MakePreset(p);
+  if (!s.ok()) return s.status();
+  auto made = RunSynth({*s, o.out_dir, o.models_dir}, progress);
+  if (!made.ok()) return made.status();
+  DemoSummary d;
+  d.call_video = (fs::path(o.out_dir) / "call.mp4").string();
+  d.truth_json = (fs::path(o.out_dir) / "truth.json").string();
+  d.features_csv = (fs::path(o.out_dir) / "call.csv").string();
+  d.synth_s = made->wall_s;
+  d.events = made->events;
+  std::map<int, int> who;
+  for (const auto& e : s->events) who[e.id] = e.participant;
+  for (const auto& a : s->answers) (who[a.answers] == 0 ? d.answers_a_to_b : d.answers_b_to_a)++;
+  ExtractOptions e;
+  e.input.path = d.call_video;
+  e.output_csv = d.features_csv;
+  e.models_dir = o.models_dir;
+  e.tracker.max_faces = 2;
+  e.command_line = "mimicry demo";
+  auto x = RunExtract(e);
+  if (!x.ok()) return x.status();
+  d.frames = x->frames;
+  d.frames_with_face = x->frames_with_face;
+  d.faces = x->faces;
+  d.extract_s = x->wall_s;
+  return d;
 }
 
 }  // namespace mimicry::pipeline

@@ -159,7 +159,7 @@ face::Landmarks FaceRig::Place(const Expression& e) const {
   }
   // AU45 (blink): upper lids travel to the lower lids.
   const float blink = std::clamp(e.au[static_cast<size_t>(AuIndex(45))], 0.f, 5.f) / 5.f;
-  for (const auto [up, low] : {std::pair{37, 41}, std::pair{38, 40}, std::pair{43, 47}, std::pair{44, 46}})
+  for (const auto& [up, low] : {std::pair{37, 41}, std::pair{38, 40}, std::pair{43, 47}, std::pair{44, 46}})
     p[up].y += blink * 0.9f * (p[low].y - p[up].y);
   const cv::Matx33d R = face::EulerXYZToRotation(photo_pose_.r_rad) * face::EulerXYZToRotation(e.head_rad);
   face::Landmarks out{};

@@ -100,8 +100,8 @@ std::vector<int> BroadCounterpart(const std::vector<int>& aus) {
 }
 
 Result<Scenario> MakePreset(const PresetOptions& o) {
-  if (o.preset != "dyad" && o.preset != "null")
-    return InvalidArgument("--preset: unknown preset '" + o.preset + "' (dyad, null)");
+  if (o.preset != "dyad" && o.preset != "null" && o.preset != "demo")
+    return InvalidArgument("--preset: unknown preset '" + o.preset + "' (dyad, null, demo)");
   if (o.mode != "strict" && o.mode != "broad" && o.mode != "mixed")
     return InvalidArgument("--mode: must be strict, broad or mixed");
   if (!(o.lag_s >= 0.2 && o.lag_s <= 2.9)) return InvalidArgument("--lag: must be within 0.2..2.9 s");
@@ -115,7 +115,8 @@ Result<Scenario> MakePreset(const PresetOptions& o) {
   s.variable_frame_rate = o.variable_frame_rate;
   s.noise = o.noise;
   s.participants = {{"A", o.faces[0]}, {"B", o.faces[1]}};
-  if (o.preset == "dyad") {
+  const bool mirrors = o.preset == "dyad" || o.preset == "demo";
+  if (mirrors) {
     s.mirror_from = "A";
     s.mirror_to = "B";
     s.mirror_probability = 0.7;
@@ -125,14 +126,16 @@ Result<Scenario> MakePreset(const PresetOptions& o) {
   int id = 0;
   // A's spontaneous events, 4-6.5 s apart.
   std::vector<Event> a_events;
-  for (double t = rng.Uniform(1.0, 2.0); t < o.duration_s - 5.0; t += rng.Uniform(4.0, 6.5)) {
+  // (demo: 6.5-9 s apart, leaving room for B's own events that A can answer.)
+  const double a_lo = o.preset == "demo" ? 6.5 : 4.0, a_hi = o.preset == "demo" ? 9.0 : 6.5;
+  for (double t = rng.Uniform(1.0, 2.0); t < o.duration_s - 5.0; t += rng.Uniform(a_lo, a_hi)) {
     const Action& act = kRepertoire[rng.Pick(std::size(kRepertoire))];
     a_events.push_back(MakeEvent(rng, id++, 0, act.aus, t));
   }
   s.events = a_events;
   // B's answers (dyad), then B's own spontaneous events in the gaps.
   for (const Event& a : a_events) {
-    const bool answer = o.preset == "dyad" && rng.Chance(0.7);
+    const bool answer = mirrors && rng.Chance(0.7);
     const double lag = o.lag_s + rng.Uniform(-0.1, 0.1);
     const bool broad = o.mode == "broad" || (o.mode == "mixed" && rng.Chance(0.5));
     if (!answer) continue;
@@ -140,14 +143,24 @@ Result<Scenario> MakePreset(const PresetOptions& o) {
     s.events.push_back(b);
     s.answers.push_back({b.id, a.id, broad ? "broad" : "strict", b.onset_s - a.onset_s});
   }
-  for (double t = rng.Uniform(3.0, 6.0); t < o.duration_s - 5.0; t += rng.Uniform(9.0, 14.0)) {
+  // (demo: B's own events are tried every 2-4 s, so that A has some to answer.)
+  const double b_lo = o.preset == "demo" ? 2.0 : 9.0, b_hi = o.preset == "demo" ? 4.0 : 14.0;
+  for (double t = rng.Uniform(3.0, 6.0); t < o.duration_s - 5.0; t += rng.Uniform(b_lo, b_hi)) {
     // Spontaneous events of B answer nothing; keep them clear of A's events so that they
     // do not count as answers by chance (the null preset has chance coincidences anyway).
     const bool near_a = std::any_of(a_events.begin(), a_events.end(),
                                     [&](const Event& a) { return t > a.onset_s - 1.0 && t < a.onset_s + 3.5; });
-    if (o.preset == "dyad" && near_a) continue;
+    if (mirrors && near_a) continue;
     const Action& act = kRepertoire[rng.Pick(std::size(kRepertoire))];
-    s.events.push_back(MakeEvent(rng, id++, 1, act.aus, t));
+    const Event b = MakeEvent(rng, id++, 1, act.aus, t);
+    s.events.push_back(b);
+    // demo: mimicry both ways, A leading more: A answers B's own events with p = 0.3.
+    if (o.preset == "demo" && rng.Chance(0.3)) {
+      const bool broad = rng.Chance(0.5);
+      const Event a = MakeEvent(rng, id++, 0, broad ? BroadCounterpart(b.aus) : b.aus, b.onset_s + o.lag_s + rng.Uniform(-0.1, 0.1));
+      s.events.push_back(a);
+      s.answers.push_back({a.id, b.id, broad ? "broad" : "strict", a.onset_s - b.onset_s});
+    }
   }
   // Blinks for both, every 2.5-5 s, 0.15-0.3 s long.
   for (int p = 0; p < 2; ++p)

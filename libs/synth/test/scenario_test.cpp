@@ -73,6 +73,29 @@ TEST(Scenario, NullPresetHasNoAnswersButHasEventsAndBlinks) {
   EXPECT_GT(blinks, 20);
 }
 
+TEST(Scenario, DemoMirrorsBothWaysWithALeadingMore) {
+  int a_to_b = 0, b_to_a = 0;
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    PresetOptions o = Dyad(seed);
+    o.preset = "demo";
+    const auto s = *MakePreset(o);
+    std::map<int, int> who;
+    for (const auto& e : s.events) who[e.id] = e.participant;
+    for (const auto& a : s.answers) (who[a.answers] == 0 ? a_to_b : b_to_a)++;
+  }
+  EXPECT_GT(b_to_a, 5);
+  EXPECT_GT(a_to_b, 3 * b_to_a / 2);
+  // The seed `mimicry demo` uses shows both directions.
+  PresetOptions o = Dyad(1);
+  o.preset = "demo";
+  const auto s = *MakePreset(o);
+  std::map<int, int> who;
+  for (const auto& e : s.events) who[e.id] = e.participant;
+  std::set<int> directions;
+  for (const auto& a : s.answers) directions.insert(who[a.answers]);
+  EXPECT_EQ(directions.size(), 2u);
+}
+
 TEST(Scenario, BroadCounterpartsStayInTheirAffectClass) {
   EXPECT_EQ(BroadCounterpart({6, 12}), (std::vector<int>{6, 25}));
   EXPECT_EQ(BroadCounterpart({4}), (std::vector<int>{23, 17}));

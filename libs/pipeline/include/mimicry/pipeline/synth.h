@@ -33,4 +33,24 @@ using SynthProgressFn = std::function<void(int64_t frame, int64_t total, double 
 // ModelMissing; OutputError for the folder or files.
 Result<SynthSummary> RunSynth(const SynthOptions& options, const SynthProgressFn& progress = {});
 
+struct DemoOptions {
+  std::string out_dir = "mimicry-demo";  // created if missing
+  std::string models_dir;                // empty = DefaultModelsDir()
+  std::string assets_dir;                // empty = DefaultAssetsDir()
+  uint64_t seed = 1;
+};
+
+struct DemoSummary {
+  std::string call_video, truth_json, features_csv;
+  int events = 0, answers_a_to_b = 0, answers_b_to_a = 0;
+  int64_t frames = 0, frames_with_face = 0;
+  int faces = 0;
+  double synth_s = 0, extract_s = 0;
+};
+
+// The demo a new user runs first: a 60-s two-person call with mimicry both ways (A leads
+// more; preset "demo"), then the analysis a user would run on the composite video. Until
+// `analyze` exists that is `extract` on DIR/call.mp4 (DIR/call.csv).
+Result<DemoSummary> RunDemo(const DemoOptions& options, const SynthProgressFn& progress = {});
+
 }  // namespace mimicry::pipeline

@@ -54,7 +54,9 @@ struct Scenario {
 };
 
 struct PresetOptions {
-  std::string preset = "dyad";   // "dyad" or "null"
+  // "dyad" (B mirrors A), "null" (independent), or "demo" (a dyad in which A also
+  // answers 30% of B's own events: mimicry both ways, A leading more).
+  std::string preset = "dyad";
   double lag_s = 0.6;            // dyad: B answers A this much later (+-0.1 s jitter)
   std::string mode = "mixed";    // dyad: "strict", "broad" or "mixed"
   uint64_t seed = 1;
