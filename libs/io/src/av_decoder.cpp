@@ -1,4 +1,5 @@
 #include "av_decoder.h"
+#include "av_util.h"
 
 #include <cmath>
 #include <cstring>
@@ -14,15 +15,6 @@ extern "C" {
 }
 
 namespace mimicry::io {
-namespace {
-
-std::string AvError(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
-  av_strerror(err, buf, sizeof buf);
-  return buf;
-}
-
-}  // namespace
 
 struct AvDecoder::Impl {
   std::string path;

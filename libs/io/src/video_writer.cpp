@@ -1,5 +1,7 @@
 #include "mimicry/io/video_writer.h"
 
+#include "av_util.h"
+
 #include <cstring>
 
 #include <opencv2/imgproc.hpp>
@@ -12,11 +14,6 @@ extern "C" {
 namespace mimicry::io {
 namespace {
 constexpr AVRational kTimeBase{1, 30000};  // exact for 15, 24, 25, 30, 60 and x/1.001 rates
-std::string AvErr(int e) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
-  av_strerror(e, buf, sizeof buf);
-  return buf;
-}
 }  // namespace
 
 struct VideoWriter::Impl {
@@ -44,11 +41,11 @@ struct VideoWriter::Impl {
     while (true) {
       const int r = avcodec_receive_packet(enc, pkt);
       if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return Status::Ok();
-      if (r < 0) return OutputError(opt.path + ": encoding failed (FFmpeg: " + AvErr(r) + ")");
+      if (r < 0) return OutputError(opt.path + ": encoding failed (FFmpeg: " + AvError(r) + ")");
       av_packet_rescale_ts(pkt, enc->time_base, st->time_base);
       pkt->stream_index = st->index;
       const int w = av_interleaved_write_frame(fmt, pkt);
-      if (w < 0) return OutputError(opt.path + ": write failed (FFmpeg: " + AvErr(w) + ")");
+      if (w < 0) return OutputError(opt.path + ": write failed (FFmpeg: " + AvError(w) + ")");
     }
   }
 };
@@ -80,14 +77,14 @@ Result<std::unique_ptr<VideoWriter>> VideoWriter::Open(const VideoWriterOptions&
   c->global_quality = FF_QP2LAMBDA * o.quality;
   if (impl->fmt->oformat->flags & AVFMT_GLOBALHEADER) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   r = avcodec_open2(c, codec, nullptr);
-  if (r < 0) return OutputError(o.path + ": cannot open the MPEG-4 encoder (FFmpeg: " + AvErr(r) + ")");
+  if (r < 0) return OutputError(o.path + ": cannot open the MPEG-4 encoder (FFmpeg: " + AvError(r) + ")");
   avcodec_parameters_from_context(impl->st->codecpar, c);
   impl->st->time_base = kTimeBase;
   impl->st->avg_frame_rate = c->framerate;
   r = avio_open(&impl->fmt->pb, o.path.c_str(), AVIO_FLAG_WRITE);
-  if (r < 0) return OutputError(o.path + ": cannot create (" + AvErr(r) + ")");
+  if (r < 0) return OutputError(o.path + ": cannot create (" + AvError(r) + ")");
   r = avformat_write_header(impl->fmt, nullptr);
-  if (r < 0) return OutputError(o.path + ": cannot write the header (FFmpeg: " + AvErr(r) + ")");
+  if (r < 0) return OutputError(o.path + ": cannot write the header (FFmpeg: " + AvError(r) + ")");
   impl->frame = av_frame_alloc();
   impl->frame->format = c->pix_fmt;
   impl->frame->width = o.width;
@@ -122,7 +119,7 @@ Status VideoWriter::Write(const cv::Mat& bgr, Timestamp t) {
   }
   m.frame->pts = pts;
   const int r = avcodec_send_frame(m.enc, m.frame);
-  if (r < 0) return OutputError(m.opt.path + ": encoding failed (FFmpeg: " + AvErr(r) + ")");
+  if (r < 0) return OutputError(m.opt.path + ": encoding failed (FFmpeg: " + AvError(r) + ")");
   return m.Drain();
 }
 
@@ -133,7 +130,7 @@ Status VideoWriter::Close() {
   avcodec_send_frame(m.enc, nullptr);
   MIMICRY_RETURN_IF_ERROR(m.Drain());
   const int r = av_write_trailer(m.fmt);
-  if (r < 0) return OutputError(m.opt.path + ": cannot finish the file (FFmpeg: " + AvErr(r) + ")");
+  if (r < 0) return OutputError(m.opt.path + ": cannot finish the file (FFmpeg: " + AvError(r) + ")");
   avio_closep(&m.fmt->pb);
   return Status::Ok();
 }

@@ -27,17 +27,18 @@ namespace mimicry::pipeline {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::string DefaultModelsDir() {
-  if (const char* env = std::getenv("MIMICRY_MODELS_DIR"); env != nullptr && *env) return env;
+std::string FindDataDir(const char* env_var, const char* name, const char* probe_file, const char* fallback) {
+  if (const char* env = std::getenv(env_var); env != nullptr && *env) return env;
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const fs::path beside = exe.parent_path().parent_path() / "models";
-    if (fs::exists(beside / kLandmarkFile, ec)) return beside.string();
-    const fs::path same = exe.parent_path() / "models";
-    if (fs::exists(same / kLandmarkFile, ec)) return same.string();
-  }
-  return MIMICRY_DEFAULT_MODELS_DIR;
+  if (!ec)
+    for (const fs::path& dir : {exe.parent_path().parent_path() / name, exe.parent_path() / name})
+      if (fs::exists(dir / probe_file, ec)) return dir.string();
+  return fallback;
+}
+
+std::string DefaultModelsDir() {
+  return FindDataDir("MIMICRY_MODELS_DIR", "models", kLandmarkFile, MIMICRY_DEFAULT_MODELS_DIR);
 }
 
 namespace {

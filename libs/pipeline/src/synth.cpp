@@ -26,14 +26,7 @@ namespace mimicry::pipeline {
 namespace fs = std::filesystem;
 
 std::string DefaultAssetsDir() {
-  if (const char* env = std::getenv("MIMICRY_ASSETS_DIR"); env != nullptr && *env) return env;
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const fs::path beside = exe.parent_path().parent_path() / "assets";
-    if (fs::exists(beside / "astronaut.png", ec)) return beside.string();
-  }
-  return MIMICRY_DEFAULT_ASSETS_DIR;
+  return FindDataDir("MIMICRY_ASSETS_DIR", "assets", "astronaut.png", MIMICRY_DEFAULT_ASSETS_DIR);
 }
 
 namespace {

@@ -266,7 +266,9 @@ TEST(Extract, MaxFacesKeepsTheStrongest) {
   for (size_t i = 0; i < csv.rows.size(); ++i) {
     ids.insert(static_cast<int>(csv.Num(i, "face_id")));
     // Only the seated man, in the middle of the frame, is tracked.
-    if (csv.Num(i, "success") == 1) EXPECT_NEAR(csv.Num(i, "x_30"), 370, 90);
+    if (csv.Num(i, "success") == 1) {
+      EXPECT_NEAR(csv.Num(i, "x_30"), 370, 90);
+    }
   }
   EXPECT_EQ(ids, std::set<int>{0});
   EXPECT_EQ(csv.rows.size(), static_cast<size_t>(r->frames));  // one row per frame

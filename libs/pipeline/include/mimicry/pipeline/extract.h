@@ -23,6 +23,10 @@ inline constexpr const char* kLandmarkFile = "shape_predictor_68_face_landmarks.
 // the binary's folder (build/models for build/bin/mimicry), else the build's models folder.
 std::string DefaultModelsDir();
 
+// The folder for installed data: $<env_var> if set, else <binary's parent>/<name> or
+// <binary's folder>/<name> when it holds `probe_file`, else `fallback` (the build's).
+std::string FindDataDir(const char* env_var, const char* name, const char* probe_file, const char* fallback);
+
 struct ExtractOptions {
   // What to read: a video, an image folder or an image; --start/--end; rotation.
   io::FrameSourceOptions input;
