@@ -266,7 +266,7 @@ TEST(Pose, RecoversAKnownPoseFromProjectedLandmarks) {
   const Face3D& f = pe.face();
   EXPECT_NEAR(cv::norm(f[45] - f[36]), 90.0, 1e-3);
   EXPECT_LT(f[30].z, f[39].z);
-  for (const cv::Vec3d r : {cv::Vec3d(0, 0, 0), cv::Vec3d(0.3, 0, 0), cv::Vec3d(0, -0.5, 0.1), cv::Vec3d(-0.2, 0.3, -0.2)}) {
+  for (const cv::Vec3d& r : {cv::Vec3d(0, 0, 0), cv::Vec3d(0.3, 0, 0), cv::Vec3d(0, -0.5, 0.1), cv::Vec3d(-0.2, 0.3, -0.2)}) {
     HeadPose truth;
     truth.r_rad = r;
     truth.t_mm = {20, -10, 600};

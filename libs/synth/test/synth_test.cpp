@@ -109,7 +109,7 @@ TEST(FaceRig, HeadRotationIsRecoveredByThePoseEstimator) {
   auto rig = *FaceRig::Create(photo, "astronaut", *Get().det, Get().lm);
   const face::PoseEstimator pe(face::BuildGenericFace3D(Get().lm->MeanShape()), face::Intrinsics::FromFrameSize(640, 480));
   const face::HeadPose p0 = pe.Estimate(Fit(rig->Render({}).bgr, rig->neutral_landmarks()), nullptr);
-  for (const cv::Vec3d motion : {cv::Vec3d(0.3, 0, 0), cv::Vec3d(0, 0.3, 0), cv::Vec3d(0, 0, 0.25), cv::Vec3d(-0.2, -0.25, 0)}) {
+  for (const cv::Vec3d& motion : {cv::Vec3d(0.3, 0, 0), cv::Vec3d(0, 0.3, 0), cv::Vec3d(0, 0, 0.25), cv::Vec3d(-0.2, -0.25, 0)}) {
     Expression e;
     e.head_rad = motion;
     const Rendered r = rig->Render(e);
