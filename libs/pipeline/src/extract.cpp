@@ -37,6 +37,16 @@ std::string FindDataDir(const char* env_var, const char* name, const char* probe
   return fallback;
 }
 
+Result<FaceModels> LoadFaceModels(const std::string& models_dir, face::DetectorOptions d) {
+  const fs::path dir = models_dir.empty() ? DefaultModelsDir() : models_dir;
+  d.model_path = (dir / (d.kind == face::DetectorKind::kBlazeFaceBack ? kBlazeFaceBackFile : kBlazeFaceFrontFile)).string();
+  auto det = face::LoadDetectorModel(d);
+  if (!det.ok()) return det.status();
+  auto lm = face::LoadErtModel({(dir / kLandmarkFile).string()});
+  if (!lm.ok()) return lm.status();
+  return FaceModels{*det, *lm};
+}
+
 std::string DefaultModelsDir() {
   return FindDataDir("MIMICRY_MODELS_DIR", "models", kLandmarkFile, MIMICRY_DEFAULT_MODELS_DIR);
 }
@@ -114,16 +124,13 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
   face::TrackerOptions topt = o.tracker;
   topt.new_face_score = o.min_detection_score;
   dopt.min_score = std::min(topt.new_face_score, topt.confirm_score);
-  dopt.model_path = (fs::path(models) / (o.detector == face::DetectorKind::kBlazeFaceBack ? kBlazeFaceBackFile
-                                                                                          : kBlazeFaceFrontFile))
-                        .string();
-  auto dmodel = face::LoadDetectorModel(dopt);
-  if (!dmodel.ok()) return dmodel.status();
-  auto lmodel = face::LoadErtModel({(fs::path(models) / kLandmarkFile).string()});
-  if (!lmodel.ok()) return lmodel.status();
-  auto detector = (*dmodel)->CreateDetector();
+  auto loaded = LoadFaceModels(models, dopt);
+  if (!loaded.ok()) return loaded.status();
+  const auto& dmodel = loaded->detector;
+  const auto& lmodel = loaded->landmarks;
+  auto detector = dmodel->CreateDetector();
   if (!detector.ok()) return detector.status();
-  auto tracker = face::FaceTracker::Create(topt, std::move(detector).value(), *lmodel);
+  auto tracker = face::FaceTracker::Create(topt, std::move(detector).value(), lmodel);
   if (!tracker.ok()) return tracker.status();
 
   auto source = io::FrameSource::Open(o.input);
@@ -136,7 +143,7 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
   if (o.fx > 0 && o.fy <= 0) K.fy = o.fx;
   if (o.cx > 0) K.cx = o.cx;
   if (o.cy > 0) K.cy = o.cy;
-  const face::PoseEstimator pose(face::BuildGenericFace3D((*lmodel)->MeanShape()), K);
+  const face::PoseEstimator pose(face::BuildGenericFace3D(lmodel->MeanShape()), K);
 
   const std::string meta_path = MetaPathFor(o);
   std::FILE* csv = std::fopen(o.output_csv.c_str(), "wb");
@@ -258,7 +265,7 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
                  {"detector_runs", (*tracker)->detector_runs()},
                  {"wall_s", sum.wall_s},
                  {"measured_fps", sum.fps}};
-  j["models"] = {{"detector", (*dmodel)->Describe()}, {"landmarks", (*lmodel)->Describe()},
+  j["models"] = {{"detector", dmodel->Describe()}, {"landmarks", lmodel->Describe()},
                  {"head_pose", "solvePnP (iterative) on a generic 3D face: landmark mean shape + anthropometric depth"}};
   j["options"] = {{"input", o.input.path},
                   {"start_s", o.input.start_s},

@@ -73,21 +73,16 @@ Noise NoiseFor(const std::string& level) {
 Result<SynthSummary> RunSynth(const SynthOptions& o, const SynthProgressFn& progress) {
   const auto t0 = std::chrono::steady_clock::now();
   const synth::Scenario& s = o.scenario;
-  const std::string models = o.models_dir.empty() ? DefaultModelsDir() : o.models_dir;
-  face::DetectorOptions dopt;
-  dopt.model_path = (fs::path(models) / kBlazeFaceFrontFile).string();
-  auto dmodel = face::LoadDetectorModel(dopt);
-  if (!dmodel.ok()) return dmodel.status();
-  auto lmodel = face::LoadErtModel({(fs::path(models) / kLandmarkFile).string()});
-  if (!lmodel.ok()) return lmodel.status();
-  auto det = (*dmodel)->CreateDetector();
+  auto models = LoadFaceModels(o.models_dir, {});
+  if (!models.ok()) return models.status();
+  auto det = models->detector->CreateDetector();
   if (!det.ok()) return det.status();
 
   std::vector<std::shared_ptr<const synth::FaceRig>> rigs;
   for (const auto& p : s.participants) {
     auto photo = FramePhoto(p.face, **det);
     if (!photo.ok()) return photo.status();
-    auto rig = synth::FaceRig::Create(*photo, p.face, **dmodel, *lmodel);
+    auto rig = synth::FaceRig::Create(*photo, p.face, *models->detector, models->landmarks);
     if (!rig.ok()) return rig.status();
     rigs.push_back(*rig);
   }

@@ -4,11 +4,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "mimicry/core/status.h"
 #include "mimicry/face/detector.h"
+#include "mimicry/face/landmarks.h"
 #include "mimicry/face/tracker.h"
 #include "mimicry/io/frame_source.h"
 
@@ -26,6 +28,15 @@ std::string DefaultModelsDir();
 // The folder for installed data: $<env_var> if set, else <binary's parent>/<name> or
 // <binary's folder>/<name> when it holds `probe_file`, else `fallback` (the build's).
 std::string FindDataDir(const char* env_var, const char* name, const char* probe_file, const char* fallback);
+
+// The immutable models of the face stage, loaded once and shared by every stream.
+struct FaceModels {
+  std::shared_ptr<const face::DetectorModel> detector;
+  std::shared_ptr<const face::LandmarkModel> landmarks;
+};
+// Loads the detector `options.kind` (its model_path is filled in from `models_dir`, empty
+// = DefaultModelsDir()) and the landmark model. Errors: ModelMissing, InvalidInput.
+Result<FaceModels> LoadFaceModels(const std::string& models_dir, face::DetectorOptions options);
 
 struct ExtractOptions {
   // What to read: a video, an image folder or an image; --start/--end; rotation.
