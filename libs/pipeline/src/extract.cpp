@@ -1,7 +1,5 @@
 #include "mimicry/pipeline/extract.h"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -174,8 +172,11 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
   std::map<int, int64_t> frames_per_face;
   std::map<int, face::HeadPose> last_pose;
   auto last_progress = Clock::now();
-  const double expected = o.input.end_s > 0 ? std::min(o.input.end_s, info.declared_duration_s > 0 ? info.declared_duration_s : o.input.end_s) - o.input.start_s
-                                            : info.declared_duration_s - o.input.start_s;
+  // Expected span of input time, for the progress ETA: from --start to --end or the
+  // declared duration, whichever comes first.
+  double stop = info.declared_duration_s;
+  if (o.input.end_s > 0) stop = stop > 0 ? std::min(stop, o.input.end_s) : o.input.end_s;
+  const double expected = stop - o.input.start_s;
   while (true) {
     FrameQueue::Item it = queue.Pop();
     if (it.end) {
