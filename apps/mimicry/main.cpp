@@ -100,6 +100,17 @@ int main(int argc, char** argv) {
   extract->add_option("--metadata", ex.metadata_json, "Metadata JSON path (default: OUT.meta.json)");
   extract->add_option("--models-dir", ex.models_dir, "Folder with the model files (default: build/models)");
   extract->add_flag("-q,--quiet", quiet, "No progress and no summary on stderr");
+  std::string baseline_mode = "offline";
+  extract->add_flag("--no-aus", [&](int64_t) { ex.action_units = false; },
+                    "Landmarks and pose only: no action units, emotions or head gestures");
+  extract->add_option("--baseline", baseline_mode,
+                      "Neutral per person: offline (two passes over the file) or online (running, for live use)")
+      ->capture_default_str()->check(CLI::IsMember({"offline", "online"}));
+  extract->add_flag("--au-features", ex.write_au_features, "Also write the raw AU features (feat_* columns)");
+  extract->add_option("--baseline-in", ex.baseline_in, "Reuse a neutral saved with --baseline-out (for --baseline-face)");
+  extract->add_option("--baseline-out", ex.baseline_out, "Save the neutral of --baseline-face as JSON");
+  extract->add_option("--baseline-face", ex.baseline_face,
+                      "Face ID that --baseline-in/--baseline-out refer to; default: the face with the most frames");
 
   mimicry::synth::PresetOptions preset;
   std::string scenario_file, synth_out, synth_fps = "30", synth_models;
@@ -146,6 +157,8 @@ int main(int argc, char** argv) {
     if (!kind.ok()) return Fail(kind.status());
     ex.detector = *kind;
     ex.command_line = JoinArgv(argc, argv);
+    ex.baseline_mode = baseline_mode == "online" ? mimicry::pipeline::ExtractOptions::Baseline::kOnline
+                                                 : mimicry::pipeline::ExtractOptions::Baseline::kOffline;
     mimicry::app::Progress bar(quiet);
     auto r = mimicry::pipeline::RunExtract(ex, [&](const mimicry::pipeline::ExtractProgress& p) {
       bar.Update(p.frames, p.pts_s, p.duration_s, p.elapsed_s);

@@ -7,7 +7,9 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "mimicry/face/au.h"
 #include "mimicry/face/detector.h"
+#include "mimicry/face/expression.h"
 #include "mimicry/face/landmarks.h"
 #include "mimicry/face/pose.h"
 #include "mimicry/face/tracker.h"
@@ -111,6 +113,50 @@ void BM_TrackerPerFrame(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_TrackerPerFrame)->Unit(benchmark::kMicrosecond);
+
+// The action-unit stage per face and frame: canonicalise + features (with the appearance
+// patch) + score + emotions, against a fitted baseline.
+void BM_ActionUnitsPerFace(benchmark::State& state) {
+  Data& d = Get();
+  if (!d.ok) return state.SkipWithError("needs ../shared and build/models");
+  const PoseEstimator pe(BuildGenericFace3D(d.lm->MeanShape()), Intrinsics::FromFrameSize(640, 480));
+  const AuModel model = *AuModel::Create(pe.face());
+  std::vector<Landmarks> lms(d.gray.size());
+  std::vector<HeadPose> poses;
+  std::vector<AuFeatures> feats;
+  for (size_t i = 0; i < d.gray.size(); ++i) {
+    d.lm->Fit(d.gray[i], d.boxes[i], lms[i]);
+    poses.push_back(pe.Estimate(lms[i], nullptr));
+    feats.push_back(model.Features(d.gray[i], lms[i], pe.Canonicalize(lms[i], poses.back())));
+  }
+  const AuBaseline b = FitAuBaseline(feats, poses);
+  size_t i = 0;
+  for (auto _ : state) {
+    const size_t k = i++ % d.gray.size();
+    const AuFeatures f = model.Features(d.gray[k], lms[k], pe.Canonicalize(lms[k], poses[k]));
+    benchmark::DoNotOptimize(EmotionsFromAus(model.Score(f, poses[k], b)));
+  }
+}
+BENCHMARK(BM_ActionUnitsPerFace)->Unit(benchmark::kMicrosecond);
+
+// The offline baseline fit over N frames of one face (31 features).
+void BM_FitAuBaseline(benchmark::State& state) {
+  Data& d = Get();
+  if (!d.ok) return state.SkipWithError("needs ../shared and build/models");
+  const PoseEstimator pe(BuildGenericFace3D(d.lm->MeanShape()), Intrinsics::FromFrameSize(640, 480));
+  const AuModel model = *AuModel::Create(pe.face());
+  std::vector<HeadPose> poses;
+  std::vector<AuFeatures> feats;
+  for (size_t i = 0; i < static_cast<size_t>(state.range(0)); ++i) {
+    const size_t k = i % d.gray.size();
+    Landmarks lm;
+    d.lm->Fit(d.gray[k], d.boxes[k], lm);
+    poses.push_back(pe.Estimate(lm, nullptr));
+    feats.push_back(model.Features(d.gray[k], lm, pe.Canonicalize(lm, poses.back())));
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(FitAuBaseline(feats, poses));
+}
+BENCHMARK(BM_FitAuBaseline)->Arg(1800)->Arg(108000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 // End-to-end extract inside one process (models loaded per iteration, as a CLI run does),
-// on the first 10 s of the shared real clip. The whole-process figure, with start-up,
+// on the first 10 s of the shared real clip, without and with action units (offline and
+// online baseline). The whole-process figure, with start-up,
 // comes from bench/extract_fps.sh.
 #include <benchmark/benchmark.h>
 
@@ -16,6 +17,9 @@ void BM_ExtractFirst10s(benchmark::State& state) {
   o.input.path = path;
   o.input.end_s = 10;
   o.output_csv = (std::filesystem::temp_directory_path() / "mimicry_bench.csv").string();
+  // 0: landmarks and pose only (--no-aus); 1: + AUs, offline baseline (default); 2: online.
+  o.action_units = state.range(0) > 0;
+  if (state.range(0) == 2) o.baseline_mode = mimicry::pipeline::ExtractOptions::Baseline::kOnline;
   int64_t frames = 0;
   for (auto _ : state) {
     auto r = mimicry::pipeline::RunExtract(o);
@@ -24,7 +28,7 @@ void BM_ExtractFirst10s(benchmark::State& state) {
   }
   state.counters["fps"] = benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_ExtractFirst10s)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ExtractFirst10s)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -6,14 +6,18 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
 #include <opencv2/core/utility.hpp>
 #include <nlohmann/json.hpp>
 
+#include "mimicry/face/expression.h"
 #include "mimicry/face/landmarks.h"
 #include "mimicry/face/pose.h"
 
@@ -43,6 +47,77 @@ Result<FaceModels> LoadFaceModels(const std::string& models_dir, face::DetectorO
   auto lm = face::LoadErtModel({(dir / kLandmarkFile).string()});
   if (!lm.ok()) return lm.status();
   return FaceModels{*det, *lm};
+}
+
+namespace {
+constexpr const char* kBaselineFormat = "mimicry-au-baseline";
+nlohmann::json Num(float v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+}  // namespace
+
+Status SaveAuBaseline(const std::string& path, const face::AuBaseline& b, const std::string& source, int face_id) {
+  nlohmann::json j;
+  j["format"] = kBaselineFormat;
+  j["version"] = 1;
+  j["tool_version"] = MIMICRY_VERSION;
+  j["source"] = source;
+  j["face_id"] = face_id;
+  j["frames"] = b.frames;
+  j["ref_pitch_rad"] = b.ref_pitch;
+  j["ref_yaw_rad"] = b.ref_yaw;
+  nlohmann::json f = nlohmann::json::object();
+  const auto names = face::AuFeatureNames();
+  for (int k = 0; k < face::kNumAuFeatures; ++k)
+    f[names[static_cast<size_t>(k)]] = {{"neutral", Num(b.neutral[k])}, {"pitch_slope", Num(b.pitch_slope[k])},
+                                        {"yaw_slope", Num(b.yaw_slope[k])}};
+  j["features"] = f;
+  std::ofstream out(path);
+  out << j.dump(2) << "\n";
+  out.close();
+  if (!out) return OutputError(path + ": cannot write the baseline");
+  return Status::Ok();
+}
+
+Result<face::AuBaseline> LoadAuBaseline(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return NotFound(path + ": baseline file not found");
+  std::ifstream in(path);
+  if (!in) return InvalidInput(path + ": cannot read the baseline file: " + std::strerror(errno));
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return InvalidInput(path + ": not a baseline file: invalid JSON");
+  if (j.value("format", "") != kBaselineFormat)
+    return InvalidInput(path + ": not a baseline file: \"format\" is not \"" + kBaselineFormat + "\"");
+  if (j.value("version", 0) != 1) return InvalidInput(path + ": unsupported baseline version");
+  face::AuBaseline b;
+  auto num = [](const nlohmann::json& v, float& out) {
+    if (v.is_null()) {
+      out = std::numeric_limits<float>::quiet_NaN();
+      return true;
+    }
+    if (!v.is_number()) return false;
+    out = v.get<float>();
+    return std::isfinite(out);
+  };
+  if (!j.contains("ref_pitch_rad") || !num(j["ref_pitch_rad"], b.ref_pitch) || !std::isfinite(b.ref_pitch) ||
+      !j.contains("ref_yaw_rad") || !num(j["ref_yaw_rad"], b.ref_yaw) || !std::isfinite(b.ref_yaw))
+    return InvalidInput(path + ": baseline file lacks a valid ref_pitch_rad / ref_yaw_rad");
+  b.frames = j.value("frames", int64_t{0});
+  if (b.frames <= 0) return InvalidInput(path + ": baseline file has no frames");
+  if (!j.contains("features") || !j["features"].is_object())
+    return InvalidInput(path + ": baseline file lacks \"features\"");
+  const auto names = face::AuFeatureNames();
+  for (int k = 0; k < face::kNumAuFeatures; ++k) {
+    const char* name = names[static_cast<size_t>(k)];
+    const auto& f = j["features"];
+    if (!f.contains(name) || !f[name].is_object())
+      return InvalidInput(path + ": baseline file lacks feature \"" + name + "\"");
+    const auto& e = f[name];
+    if (!e.contains("neutral") || !e.contains("pitch_slope") || !e.contains("yaw_slope") ||
+        !num(e["neutral"], b.neutral[k]) || !num(e["pitch_slope"], b.pitch_slope[k]) ||
+        !num(e["yaw_slope"], b.yaw_slope[k]) || !std::isfinite(b.pitch_slope[k]) || !std::isfinite(b.yaw_slope[k]) ||
+        (k < face::kFirstAppearanceFeature && !std::isfinite(b.neutral[k])))
+      return InvalidInput(path + ": baseline file has an invalid value for feature \"" + name + "\"");
+  }
+  return b;
 }
 
 std::string DefaultModelsDir() {
@@ -100,11 +175,82 @@ std::string MetaPathFor(const ExtractOptions& o) {
   return p.string() + ".meta.json";
 }
 
-void WriteHeader(std::string& buf) {
+// One face (or the absence of any) in one frame, as kept between the two passes.
+struct Record {
+  int64_t frame = 0;
+  double ts = 0;
+  int32_t face_id = -1;  // -1: no face tracked in this frame
+  float confidence = 0;
+  uint8_t success = 0;
+  face::HeadPose pose;
+  face::Landmarks lm{};
+  face::AuFeatures features{};
+};
+
+void WriteHeader(std::string& buf, bool aus, bool feats) {
   buf += "frame,face_id,timestamp,confidence,success,pose_Tx,pose_Ty,pose_Tz,pose_Rx,pose_Ry,pose_Rz";
   for (int i = 0; i < face::kNumLandmarks; ++i) fmt::format_to(std::back_inserter(buf), ",x_{}", i);
   for (int i = 0; i < face::kNumLandmarks; ++i) fmt::format_to(std::back_inserter(buf), ",y_{}", i);
+  if (aus) {
+    for (int au : face::kAuCodes) fmt::format_to(std::back_inserter(buf), ",AU{:02d}_r", au);
+    for (int au : face::kAuCodes) fmt::format_to(std::back_inserter(buf), ",AU{:02d}_c", au);
+    for (int au : face::kSidedAus) fmt::format_to(std::back_inserter(buf), ",AU{:02d}_r_L,AU{:02d}_r_R", au, au);
+    for (const char* e : face::kEmotionNames) fmt::format_to(std::back_inserter(buf), ",emo_{}", e);
+    buf += ",emo_neutral,valence,expressiveness,head_nod,head_shake";
+    if (feats)
+      for (const char* n : face::AuFeatureNames()) fmt::format_to(std::back_inserter(buf), ",feat_{}", n);
+  }
   buf += '\n';
+}
+
+constexpr int kAuColumns = 2 * face::kNumAus + 2 * static_cast<int>(face::kSidedAus.size()) + 7 + 5;
+
+// Per-face state of the scoring pass: presence hysteresis and head gestures.
+struct FaceStream {
+  face::AuPresence presence;
+  face::HeadGesture gesture;
+  std::unique_ptr<face::OnlineAuBaseline> online;
+};
+
+void FormatRow(std::string& buf, const Record& r) {
+  auto out = std::back_inserter(buf);
+  if (r.face_id < 0) {
+    // No face tracked in this frame: one row that says so (face_id -1, success 0,
+    // everything else empty) so that the frame and its timestamp are on record.
+    fmt::format_to(out, "{},-1,{:.6f},0,0", r.frame, r.ts);
+    buf.append(6 + 2 * face::kNumLandmarks, ',');
+    return;
+  }
+  const auto& hp = r.pose;
+  fmt::format_to(out, "{},{},{:.6f},{:.3f},{:d},{:.3f},{:.3f},{:.3f},{:.4f},{:.4f},{:.4f}", r.frame, r.face_id, r.ts,
+                 r.confidence, r.success, hp.t_mm[0], hp.t_mm[1], hp.t_mm[2], hp.r_rad[0], hp.r_rad[1], hp.r_rad[2]);
+  for (const auto& p : r.lm) fmt::format_to(out, ",{:.2f}", p.x);
+  for (const auto& p : r.lm) fmt::format_to(out, ",{:.2f}", p.y);
+}
+
+// Appends the AU columns of one row: empty when the face is not trusted (success 0) or
+// absent, so that gaps stay gaps.
+void FormatAus(std::string& buf, const Record& r, const face::AuModel& model, const face::AuBaseline* baseline,
+               FaceStream* fs, bool feats) {
+  if (r.face_id < 0 || !r.success || baseline == nullptr || fs == nullptr) {
+    buf.append(kAuColumns + (feats ? face::kNumAuFeatures : 0), ',');
+    return;
+  }
+  const face::AuIntensities a = model.Score(r.features, r.pose, *baseline);
+  const auto c = fs->presence.Update(a);
+  const face::Emotions e = face::EmotionsFromAus(a);
+  const auto g = fs->gesture.Update(Timestamp{static_cast<int64_t>(std::llround(r.ts * 1e6))}, r.pose);
+  auto out = std::back_inserter(buf);
+  for (float v : a.r) fmt::format_to(out, ",{:.2f}", v);
+  for (auto v : c) fmt::format_to(out, ",{:d}", v);
+  for (size_t k = 0; k < face::kSidedAus.size(); ++k) fmt::format_to(out, ",{:.2f},{:.2f}", a.left[k], a.right[k]);
+  for (float v : e.score) fmt::format_to(out, ",{:.3f}", v);
+  fmt::format_to(out, ",{:.3f},{:.3f},{:.3f},{:.2f},{:.2f}", e.neutral, e.valence, e.expressiveness, g.nod, g.shake);
+  if (feats)
+    for (float v : r.features) {
+      if (std::isfinite(v)) fmt::format_to(out, ",{:.3f}", v);
+      else buf += ',';
+    }
 }
 
 }  // namespace
@@ -143,12 +289,40 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
   if (o.cy > 0) K.cy = o.cy;
   const face::PoseEstimator pose(face::BuildGenericFace3D(lmodel->MeanShape()), K);
 
+  const bool aus = o.action_units;
+  const bool offline = aus && o.baseline_mode == ExtractOptions::Baseline::kOffline;
+  std::optional<face::AuModel> au_model;
+  if (aus) {
+    auto m = face::AuModel::Create(pose.face());
+    if (!m.ok()) return m.status();
+    au_model = std::move(m).value();
+  }
+  std::optional<face::AuBaseline> baseline_in;
+  if (!o.baseline_in.empty()) {
+    if (!aus) return InvalidArgument("--baseline-in needs action units (not --no-aus)");
+    auto b = LoadAuBaseline(o.baseline_in);
+    if (!b.ok()) return b.status();
+    baseline_in = *b;
+  }
+  if (!o.baseline_out.empty() && !aus) return InvalidArgument("--baseline-out needs action units (not --no-aus)");
+
   const std::string meta_path = MetaPathFor(o);
   std::FILE* csv = std::fopen(o.output_csv.c_str(), "wb");
   if (csv == nullptr) return OutputError(o.output_csv + ": cannot write: " + std::strerror(errno));
   std::string buf;
   buf.reserve(1 << 20);
-  WriteHeader(buf);
+  WriteHeader(buf, aus, o.write_au_features);
+  // Offline mode: records wait in an anonymous temporary file (deleted on close) until
+  // every face's neutral is known.
+  std::FILE* spill = offline ? std::tmpfile() : nullptr;
+  if (offline && spill == nullptr) {
+    std::fclose(csv);
+    return OutputError(std::string("extract: cannot create a temporary file: ") + std::strerror(errno));
+  }
+  std::map<int, std::vector<face::AuFeatures>> face_features;
+  std::map<int, std::vector<face::HeadPose>> face_poses;
+  std::map<int, FaceStream> streams;
+  const int online_in_face = o.baseline_face >= 0 ? o.baseline_face : 0;
 
   FrameQueue queue;
   std::thread decoder([&] {
@@ -177,6 +351,28 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
   double stop = info.declared_duration_s;
   if (o.input.end_s > 0) stop = stop > 0 ? std::min(stop, o.input.end_s) : o.input.end_s;
   const double expected = stop - o.input.start_s;
+  bool spill_ok = true;
+  auto emit = [&](const Record& rec) {
+    if (offline) {
+      spill_ok = spill_ok && std::fwrite(&rec, sizeof rec, 1, spill) == 1;
+      return;
+    }
+    FormatRow(buf, rec);
+    if (aus) {
+      FaceStream* fs = rec.face_id >= 0 ? &streams[rec.face_id] : nullptr;
+      const face::AuBaseline* bl = nullptr;
+      if (fs != nullptr && rec.success) {
+        if (baseline_in && rec.face_id == online_in_face) {
+          bl = &*baseline_in;
+        } else {
+          if (!fs->online) fs->online = std::make_unique<face::OnlineAuBaseline>(o.baseline);
+          bl = &fs->online->Update(Timestamp{static_cast<int64_t>(std::llround(rec.ts * 1e6))}, rec.features, rec.pose);
+        }
+      }
+      FormatAus(buf, rec, *au_model, bl, fs, o.write_au_features);
+    }
+    buf += '\n';
+  };
   while (true) {
     FrameQueue::Item it = queue.Pop();
     if (it.end) {
@@ -189,31 +385,34 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
       status = obs.status();
       break;
     }
-    const auto frame_no = it.frame.index + 1;
-    const double ts = it.frame.pts.seconds();
+    Record rec;
+    rec.frame = it.frame.index + 1;
+    rec.ts = it.frame.pts.seconds();
     bool any = false;
     std::map<int, face::HeadPose> poses;
     for (const auto& ob : *obs) {
       const auto prev = last_pose.find(ob.face_id);
-      const face::HeadPose hp = pose.Estimate(ob.landmarks, prev == last_pose.end() ? nullptr : &prev->second);
-      poses[ob.face_id] = hp;
+      rec.pose = pose.Estimate(ob.landmarks, prev == last_pose.end() ? nullptr : &prev->second);
+      poses[ob.face_id] = rec.pose;
+      rec.face_id = ob.face_id;
+      rec.confidence = ob.confidence;
+      rec.success = ob.success ? 1 : 0;
+      rec.lm = ob.landmarks;
       any = any || ob.success;
       if (ob.success) ++frames_per_face[ob.face_id];
-      auto out = std::back_inserter(buf);
-      fmt::format_to(out, "{},{},{:.6f},{:.3f},{:d},{:.3f},{:.3f},{:.3f},{:.4f},{:.4f},{:.4f}", frame_no, ob.face_id, ts,
-                     ob.confidence, ob.success ? 1 : 0, hp.t_mm[0], hp.t_mm[1], hp.t_mm[2], hp.r_rad[0], hp.r_rad[1],
-                     hp.r_rad[2]);
-      for (const auto& p : ob.landmarks) fmt::format_to(out, ",{:.2f}", p.x);
-      for (const auto& p : ob.landmarks) fmt::format_to(out, ",{:.2f}", p.y);
-      buf += '\n';
+      if (aus && ob.success) {
+        rec.features = au_model->Features(it.frame.gray, ob.landmarks, pose.Canonicalize(ob.landmarks, rec.pose));
+        if (offline) {
+          face_features[ob.face_id].push_back(rec.features);
+          face_poses[ob.face_id].push_back(rec.pose);
+        }
+      }
+      emit(rec);
     }
     last_pose = std::move(poses);
     if (obs->empty()) {
-      // No face tracked in this frame: one row that says so (face_id -1, success 0,
-      // everything else empty) so that the frame and its timestamp are on record.
-      fmt::format_to(std::back_inserter(buf), "{},-1,{:.6f},0,0", frame_no, ts);
-      buf.append(6 + 2 * face::kNumLandmarks, ',');
-      buf += '\n';
+      rec.face_id = -1;
+      emit(rec);
     }
     if (any) ++sum.frames_with_face;
     ++sum.frames;
@@ -223,14 +422,51 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
     }
     if (progress && Clock::now() - last_progress > std::chrono::milliseconds(250)) {
       last_progress = Clock::now();
-      progress({sum.frames, ts, expected, std::chrono::duration<double>(last_progress - t0).count()});
+      progress({sum.frames, rec.ts, expected, std::chrono::duration<double>(last_progress - t0).count()});
     }
   }
   queue.Stop();
   // Unblock a decoder waiting on a full queue, then join it.
   decoder.join();
+
+  // The face the baseline options refer to.
+  int bface = o.baseline_face;
+  if (bface < 0) {
+    int64_t best = -1;
+    for (const auto& [id, n] : frames_per_face)
+      if (n > best) {
+        best = n;
+        bface = id;
+      }
+  }
+  std::map<int, face::AuBaseline> baselines;
+  if (offline) {
+    // Pass 2: fit each face's neutral, then score and write the spilled rows in order.
+    for (const auto& [id, fv] : face_features) baselines[id] = face::FitAuBaseline(fv, face_poses[id], o.baseline);
+    face_features.clear();
+    face_poses.clear();
+    if (baseline_in && bface >= 0) baselines[bface] = *baseline_in;
+    spill_ok = spill_ok && std::fflush(spill) == 0 && std::fseek(spill, 0, SEEK_SET) == 0;
+    Record rec;
+    while (spill_ok && std::fread(&rec, sizeof rec, 1, spill) == 1) {
+      FormatRow(buf, rec);
+      const auto bl = rec.face_id >= 0 ? baselines.find(rec.face_id) : baselines.end();
+      FormatAus(buf, rec, *au_model, bl == baselines.end() ? nullptr : &bl->second,
+                rec.face_id >= 0 ? &streams[rec.face_id] : nullptr, o.write_au_features);
+      buf += '\n';
+      if (buf.size() > (1 << 19)) {
+        std::fwrite(buf.data(), 1, buf.size(), csv);
+        buf.clear();
+      }
+    }
+    spill_ok = spill_ok && std::ferror(spill) == 0;
+    std::fclose(spill);
+  } else if (aus) {
+    for (const auto& [id, fs] : streams)
+      if (fs.online) baselines[id] = fs.online->current();
+  }
   std::fwrite(buf.data(), 1, buf.size(), csv);
-  const bool write_ok = std::ferror(csv) == 0;
+  const bool write_ok = std::ferror(csv) == 0 && spill_ok;
   std::fclose(csv);
   if (!write_ok) return OutputError(o.output_csv + ": write failed");
 
@@ -284,11 +520,33 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
                   {"min_face_px", o.tracker.min_face_px},
                   {"min_confidence", o.tracker.min_confidence},
                   {"intrinsics", {{"fx", K.fx}, {"fy", K.fy}, {"cx", K.cx}, {"cy", K.cy}}}};
+  if (aus) {
+    nlohmann::json bj = nlohmann::json::array();
+    for (const auto& [id, b] : baselines)
+      bj.push_back({{"face_id", id},
+                    {"frames", b.frames},
+                    {"from_file", baseline_in.has_value() && id == bface && offline},
+                    {"ref_pitch_rad", b.ref_pitch},
+                    {"ref_yaw_rad", b.ref_yaw}});
+    j["action_units"] = {{"method", "canonical-frame geometry + aligned-region texture; gains from the FACS fields"},
+                         {"baseline_mode", offline ? "offline" : "online"},
+                         {"baseline_face", bface},
+                         {"baseline_in", o.baseline_in},
+                         {"baseline_out", o.baseline_out},
+                         {"baselines", bj}};
+  }
   std::ofstream mj(meta_path);
   mj << j.dump(2) << "\n";
   mj.close();
   if (!mj) return OutputError(meta_path + ": cannot write");
   if (!status.ok()) return status;
+  if (!o.baseline_out.empty()) {
+    const auto b = baselines.find(bface);
+    if (b == baselines.end() || b->second.frames == 0)
+      return NoFace(o.baseline_out + ": no baseline to save: face " + std::to_string(bface) + " has no usable frames in " +
+                    info.path);
+    MIMICRY_RETURN_IF_ERROR(SaveAuBaseline(o.baseline_out, b->second, info.path, bface));
+  }
   return sum;
 }
 

@@ -15,33 +15,14 @@
 #include "mimicry/io/frame_source.h"
 #include "mimicry/pipeline/extract.h"
 #include "mimicry/pipeline/synth.h"
+#include "test_util.h"
 
 namespace mimicry::pipeline {
 namespace {
 namespace fs = std::filesystem;
+using namespace mimicry::testing;  // NOLINT
 
 const std::string kAssets = MIMICRY_ASSETS_DIR;
-const std::string kBin = std::string(MIMICRY_BIN_DIR) + "/mimicry";
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/mimicry_synth_XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string operator/(const std::string& name) const { return (fs::path(path_) / name).string(); }
-
- private:
-  std::string path_;
-};
-
-std::string Slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool HaveFaces() {
   return fs::exists(kAssets + "/astronaut.png") && fs::exists(kAssets + "/faces/Tom_Cruise_avp_2014_4.jpg");
@@ -167,17 +148,7 @@ TEST(Synth, ExtractSeesTheDrivenSmile) {
     jaw.push_back(std::hypot(X(8) - X(27), Y(8) - Y(27)) / eye);
   }
   ASSERT_EQ(width.size(), au12.size());
-  auto pearson = [](const std::vector<double>& a, const std::vector<double>& b) {
-    double ma = 0, mb = 0;
-    for (size_t i = 0; i < a.size(); ++i) ma += a[i], mb += b[i];
-    ma /= a.size();
-    mb /= b.size();
-    double sab = 0, saa = 0, sbb = 0;
-    for (size_t i = 0; i < a.size(); ++i)
-      sab += (a[i] - ma) * (b[i] - mb), saa += (a[i] - ma) * (a[i] - ma), sbb += (b[i] - mb) * (b[i] - mb);
-    return sab / std::sqrt(saa * sbb);
-  };
-  const double r12 = pearson(au12, width), r26 = pearson(au26, jaw);
+  const double r12 = Pearson(au12, width), r26 = Pearson(au26, jaw);
   std::printf("[ figures ] driven AU12 vs measured mouth width r = %.3f; AU26 vs chin-nasion r = %.3f\n", r12, r26);
   EXPECT_GT(r12, 0.85);
   EXPECT_GT(r26, 0.85);

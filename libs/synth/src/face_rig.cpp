@@ -10,70 +10,12 @@ namespace {
 
 using face::kNumLandmarks;
 
-// Displacement of one landmark at intensity 5, millimetres in the generic face's frame
-// (x towards the image right, y down). After FACS's descriptions of appearance changes:
-struct Move {
-  int au, point;
-  float dx, dy;
-};
-constexpr Move kAuFields[] = {
-    // AU1 inner brow raiser: inner brows up.
-    {1, 21, 0, -4.5f}, {1, 22, 0, -4.5f}, {1, 20, 0, -3}, {1, 23, 0, -3}, {1, 19, 0, -1.5f}, {1, 24, 0, -1.5f},
-    // AU2 outer brow raiser: outer brows up.
-    {2, 17, 0, -4.5f}, {2, 26, 0, -4.5f}, {2, 18, 0, -3.5f}, {2, 25, 0, -3.5f}, {2, 19, 0, -2}, {2, 24, 0, -2},
-    // AU4 brow lowerer: brows down and drawn together.
-    {4, 21, 2, 3.5f}, {4, 22, -2, 3.5f}, {4, 20, 1.5f, 3}, {4, 23, -1.5f, 3}, {4, 19, 0.5f, 2.5f}, {4, 24, -0.5f, 2.5f},
-    {4, 18, 0, 1.5f}, {4, 25, 0, 1.5f},
-    // AU5 upper lid raiser.
-    {5, 37, 0, -1.5f}, {5, 38, 0, -1.5f}, {5, 43, 0, -1.5f}, {5, 44, 0, -1.5f},
-    // AU6 cheek raiser: lower lids and eye corners pushed up.
-    {6, 40, 0, -1.5f}, {6, 41, 0, -1.5f}, {6, 46, 0, -1.5f}, {6, 47, 0, -1.5f}, {6, 36, 0, -0.8f}, {6, 45, 0, -0.8f},
-    {6, 1, 0, -1.5f}, {6, 15, 0, -1.5f},
-    // AU7 lid tightener: lower lids up, upper lids slightly down.
-    {7, 40, 0, -1.2f}, {7, 41, 0, -1.2f}, {7, 46, 0, -1.2f}, {7, 47, 0, -1.2f}, {7, 37, 0, 0.5f}, {7, 38, 0, 0.5f},
-    {7, 43, 0, 0.5f}, {7, 44, 0, 0.5f},
-    // AU9 nose wrinkler: nostrils and upper lip up, inner brows down.
-    {9, 31, 0, -2}, {9, 32, 0, -2}, {9, 33, 0, -1.5f}, {9, 34, 0, -2}, {9, 35, 0, -2}, {9, 21, 0, 1.5f}, {9, 22, 0, 1.5f},
-    {9, 50, 0, -1}, {9, 51, 0, -1}, {9, 52, 0, -1},
-    // AU10 upper lip raiser.
-    {10, 49, 0, -1.5f}, {10, 50, 0, -2.5f}, {10, 51, 0, -2.5f}, {10, 52, 0, -2.5f}, {10, 53, 0, -1.5f},
-    {10, 61, 0, -2}, {10, 62, 0, -2}, {10, 63, 0, -2},
-    // AU12 lip corner puller: corners up and out.
-    {12, 48, -3.5f, -3}, {12, 54, 3.5f, -3}, {12, 49, -1.5f, -1.5f}, {12, 53, 1.5f, -1.5f}, {12, 59, -1.5f, -1.5f},
-    {12, 55, 1.5f, -1.5f}, {12, 60, -3, -2.5f}, {12, 64, 3, -2.5f},
-    // AU14 dimpler: corners tightened inwards and slightly up.
-    {14, 48, 1.5f, -0.5f}, {14, 54, -1.5f, -0.5f}, {14, 60, 1, -0.5f}, {14, 64, -1, -0.5f},
-    // AU15 lip corner depressor.
-    {15, 48, -0.5f, 3}, {15, 54, 0.5f, 3}, {15, 59, 0, 1.5f}, {15, 55, 0, 1.5f}, {15, 60, 0, 2.5f}, {15, 64, 0, 2.5f},
-    // AU17 chin raiser: chin and lower lip up.
-    {17, 7, 0, -2}, {17, 8, 0, -2.5f}, {17, 9, 0, -2}, {17, 56, 0, -2}, {17, 57, 0, -2.5f}, {17, 58, 0, -2},
-    {17, 65, 0, -1}, {17, 66, 0, -1}, {17, 67, 0, -1},
-    // AU20 lip stretcher: corners out, slightly down.
-    {20, 48, -3.5f, 0.8f}, {20, 54, 3.5f, 0.8f}, {20, 60, -3, 0.5f}, {20, 64, 3, 0.5f},
-    // AU23 lip tightener: lips narrowed and thinned.
-    {23, 48, 1.2f, 0}, {23, 54, -1.2f, 0}, {23, 50, 0, 0.8f}, {23, 51, 0, 0.8f}, {23, 52, 0, 0.8f}, {23, 56, 0, -0.8f},
-    {23, 57, 0, -0.8f}, {23, 58, 0, -0.8f},
-    // AU25 lips part: lower lip down.
-    {25, 65, 0, 3}, {25, 66, 0, 3.5f}, {25, 67, 0, 3}, {25, 56, 0, 3}, {25, 57, 0, 3.5f}, {25, 58, 0, 3},
-    {25, 61, 0, -0.5f}, {25, 62, 0, -0.5f}, {25, 63, 0, -0.5f},
-    // AU26 jaw drop: chin, jaw and lower lip down.
-    {26, 8, 0, 9}, {26, 7, 0, 8}, {26, 9, 0, 8}, {26, 6, 0, 6}, {26, 10, 0, 6}, {26, 5, 0, 3.5f}, {26, 11, 0, 3.5f},
-    {26, 4, 0, 1.5f}, {26, 12, 0, 1.5f}, {26, 55, 0, 7}, {26, 56, 0, 8}, {26, 57, 0, 8.5f}, {26, 58, 0, 8},
-    {26, 59, 0, 7}, {26, 65, 0, 7.5f}, {26, 66, 0, 8}, {26, 67, 0, 7.5f},
-};
-
 cv::Point2f ProjectPoint(const cv::Matx33d& R, const cv::Vec3d& t, const face::Intrinsics& k, const cv::Point3f& p) {
   const cv::Vec3d P = R * cv::Vec3d(p.x, p.y, p.z) + t;
   return {static_cast<float>(k.fx * P[0] / P[2] + k.cx), static_cast<float>(k.fy * P[1] / P[2] + k.cy)};
 }
 
 }  // namespace
-
-int AuIndex(int code) {
-  for (size_t i = 0; i < kAuCodes.size(); ++i)
-    if (kAuCodes[i] == code) return static_cast<int>(i);
-  return -1;
-}
 
 Result<std::shared_ptr<const FaceRig>> FaceRig::Create(const cv::Mat& photo, const std::string& source,
                                                        const face::DetectorModel& detector_model,
@@ -151,7 +93,7 @@ Result<std::shared_ptr<const FaceRig>> FaceRig::Create(const cv::Mat& photo, con
 
 face::Landmarks FaceRig::Place(const Expression& e) const {
   std::array<cv::Point3f, kNumLandmarks> p = canon_;
-  for (const Move& m : kAuFields) {
+  for (const face::AuMove& m : face::kAuFields) {
     const int i = AuIndex(m.au);
     const float w = std::clamp(e.au[static_cast<size_t>(i)], 0.f, 5.f) / 5.f;
     p[m.point].x += w * m.dx;
@@ -160,7 +102,7 @@ face::Landmarks FaceRig::Place(const Expression& e) const {
   // AU45 (blink): upper lids travel to the lower lids.
   const float blink = std::clamp(e.au[static_cast<size_t>(AuIndex(45))], 0.f, 5.f) / 5.f;
   for (const auto& [up, low] : {std::pair{37, 41}, std::pair{38, 40}, std::pair{43, 47}, std::pair{44, 46}})
-    p[up].y += blink * 0.9f * (p[low].y - p[up].y);
+    p[up].y += blink * face::kBlinkClosure * (p[low].y - p[up].y);
   const cv::Matx33d R = face::EulerXYZToRotation(photo_pose_.r_rad) * face::EulerXYZToRotation(e.head_rad);
   face::Landmarks out{};
   for (int i = 0; i < kNumLandmarks; ++i) out[i] = ProjectPoint(R, photo_pose_.t_mm, pose_->intrinsics(), p[i]);

@@ -51,6 +51,7 @@ inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move
 inline Status InvalidInput(std::string m) { return {StatusCode::kInvalidInput, std::move(m)}; }
 inline Status ModelMissing(std::string m) { return {StatusCode::kModelMissing, std::move(m)}; }
 inline Status OutputError(std::string m) { return {StatusCode::kOutputError, std::move(m)}; }
+inline Status NoFace(std::string m) { return {StatusCode::kNoFace, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
 // A value or a non-OK status.

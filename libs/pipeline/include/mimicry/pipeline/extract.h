@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mimicry/core/status.h"
+#include "mimicry/face/au.h"
 #include "mimicry/face/detector.h"
 #include "mimicry/face/landmarks.h"
 #include "mimicry/face/tracker.h"
@@ -57,7 +58,33 @@ struct ExtractOptions {
   double fx = 0, fy = 0, cx = 0, cy = 0;
   // Recorded verbatim in the metadata (the CLI passes its argv).
   std::string command_line;
+
+  // Action units, emotions and head gestures (docs/action_units.md). false = landmarks
+  // and pose only (the columns are then absent).
+  bool action_units = true;
+  // Also write the raw AU features (columns feat_<name>, before any baseline), for
+  // research on new AU definitions (--au-features).
+  bool write_au_features = false;
+  // kOffline (default for files): each face's neutral is fitted over all its frames, then
+  // the rows are written (they are spilled to an anonymous temporary file meanwhile, so
+  // memory stays flat; ~190 bytes per face-frame stay in memory for the fit).
+  // kOnline: a running neutral over the last baseline.window_s, rows written as they come.
+  enum class Baseline { kOffline, kOnline } baseline_mode = Baseline::kOffline;
+  face::AuBaselineOptions baseline;
+  // Reuse a neutral saved earlier (--baseline-in): it replaces the fitted one for the face
+  // `baseline_face`. Errors: InvalidInput naming the file when it is missing or corrupt.
+  std::string baseline_in;
+  // Save the fitted neutral of face `baseline_face` (--baseline-out). Offline mode: the
+  // fit over the whole video; online mode: the running estimate at the end.
+  std::string baseline_out;
+  // The face the two options above refer to; -1 = the face with the most frames with
+  // success = 1 (online mode with --baseline-in: face 0).
+  int baseline_face = -1;
 };
+
+// A saved neutral (JSON, docs/action_units.md#baseline-files).
+Status SaveAuBaseline(const std::string& path, const face::AuBaseline& b, const std::string& source, int face_id);
+Result<face::AuBaseline> LoadAuBaseline(const std::string& path);
 
 struct ExtractProgress {
   int64_t frames = 0;      // frames processed so far

@@ -17,15 +17,15 @@
 
 #include "mimicry/core/status.h"
 #include "mimicry/face/detector.h"
+#include "mimicry/face/facs.h"
 #include "mimicry/face/landmarks.h"
 #include "mimicry/face/pose.h"
 
 namespace mimicry::synth {
 
-// The 17 action units, in OpenFace's order.
-inline constexpr std::array<int, 17> kAuCodes = {1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26, 45};
-// Index of AU `code` in kAuCodes, or -1.
-int AuIndex(int code);
+// The 17 action units (OpenFace's order) and their fields live in the face stage.
+using face::AuIndex;
+using face::kAuCodes;
 
 struct Expression {
   std::array<float, 17> au{};  // intensity 0..5 per kAuCodes entry
