@@ -271,8 +271,8 @@ AuBaseline FitAuBaseline(std::span<const AuFeatures> features, std::span<const H
         fp += wi * f * p;
         fy += wi * f * q;
       }
-      const double wsum = s1;
-      cv::Matx33d A(s1, sp1, sy1, sp1, spp, spy, sy1, spy, syy);
+      // Ridge on the slopes, scaled like the data term.
+      cv::Matx33d A(s1, sp1, sy1, sp1, spp + ridge * s1, spy, sy1, spy, syy + ridge * s1);
       const cv::Vec3d y(f1, fp, fy);
       cv::Vec3d sol;
       if (!cv::solve(A, y, sol, cv::DECOMP_CHOLESKY)) break;
