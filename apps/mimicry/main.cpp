@@ -1,5 +1,6 @@
 // mimicry: the command line. It only turns argv into Options and a stage's result into
 // output and an exit code; all work happens in the libraries.
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "mimicry/pipeline/analyze.h"
 #include "mimicry/pipeline/extract.h"
 #include "mimicry/pipeline/synth.h"
 #include "progress.h"
@@ -130,6 +132,44 @@ int main(int argc, char** argv) {
   synth->add_option("-o,--output", synth_out, "Output folder")->required();
   synth->add_option("--models-dir", synth_models, "Folder with the model files");
   synth->add_flag("-q,--quiet", synth_quiet, "No progress and no summary");
+  double features_noise = -1;
+  synth->add_option("--features-only", features_noise,
+                    "Write each participant's AU curves (+ Gaussian noise of this SD) as a feature CSV and truth.json, "
+                    "without rendering video (fast; for analysis checks)");
+
+  mimicry::pipeline::AnalyzeOptions an;
+  std::vector<std::string> an_names, an_offsets;
+  std::string an_corr = "circular", an_events = "circular", an_detector = "blazeface";
+  bool an_quiet = false, an_no_scale = false;
+  auto* analyze = app.add_subcommand("analyze", "Synchrony, leader/follower, strict and broad mimicry, contagion, with surrogates");
+  analyze->add_option("inputs", an.inputs, "Recordings: videos or feature CSVs (mimicry, OpenFace 2.0, py-feat), one per "
+                                           "participant; or one recording with 2+ faces")->required();
+  analyze->add_option("-o,--output", an.out_dir, "Output folder")->required();
+  analyze->add_option("--surrogates", an.surrogates, "Surrogates per test")->capture_default_str()->check(CLI::NonNegativeNumber);
+  analyze->add_option("--seed", an.seed, "Random seed (same seed, same p-values)")->capture_default_str();
+  analyze->add_option("--name", an_names, "Participant id for an input: ID=FILE (repeatable)");
+  analyze->add_option("--offset", an_offsets, "Seconds added to a participant's clock: ID=SECONDS (repeatable)");
+  analyze->add_option("--rate", an.rate_hz, "Common clock (Hz)")->capture_default_str()->check(CLI::PositiveNumber);
+  analyze->add_option("--smooth", an.prepare.smooth_s, "Moving-average width (s) before correlation; 0 = off")->capture_default_str();
+  analyze->add_option("--outlier-sd", an.prepare.outlier_sd, "Samples beyond this many robust SDs become missing; 0 = off")->capture_default_str();
+  analyze->add_flag("--no-scale", an_no_scale, "Do not subtract each channel's median and divide by its robust SD");
+  analyze->add_option("--window", an.mimicry_wlcc.window_s, "Mimicry-scale window (s)")->capture_default_str();
+  analyze->add_option("--step", an.mimicry_wlcc.step_s, "Mimicry-scale step (s)")->capture_default_str();
+  analyze->add_option("--max-lag", an.mimicry_wlcc.max_lag_s, "Mimicry-scale maximum lag (s)")->capture_default_str();
+  analyze->add_option("--session-window", an.session_wlcc.window_s, "Session-scale window (s)")->capture_default_str();
+  analyze->add_option("--session-step", an.session_wlcc.step_s, "Session-scale step (s)")->capture_default_str();
+  analyze->add_option("--session-max-lag", an.session_wlcc.max_lag_s, "Session-scale maximum lag (s)")->capture_default_str();
+  analyze->add_option("--min-shift", an.min_shift_s, "Circular-shift surrogates move at least this far (s)")->capture_default_str();
+  analyze->add_option("--surrogate", an_corr, "Correlation surrogates: circular or phase")
+      ->capture_default_str()->check(CLI::IsMember({"circular", "phase"}));
+  analyze->add_option("--event-surrogate", an_events, "Event surrogates: circular or segment")
+      ->capture_default_str()->check(CLI::IsMember({"circular", "segment"}));
+  analyze->add_option("--event-threshold", an.events.threshold, "AU intensity an event must exceed")->capture_default_str();
+  analyze->add_option("--answer-min", an.match.min_latency_s, "Earliest answer after an onset (s)")->capture_default_str();
+  analyze->add_option("--answer-max", an.match.max_latency_s, "Latest answer after an onset (s)")->capture_default_str();
+  analyze->add_option("--detector", an_detector, "Video inputs: blazeface, blazeface-back or hog")->capture_default_str();
+  analyze->add_option("--models-dir", an.extract.models_dir, "Video inputs: folder with the model files");
+  analyze->add_flag("-q,--quiet", an_quiet, "No progress and no summary");
 
   mimicry::pipeline::DemoOptions demo_opt;
   bool demo_quiet = false;
@@ -177,6 +217,40 @@ int main(int argc, char** argv) {
                    r->faces, r->wall_s, r->fps, r->csv_path.c_str());
     return kExitOk;
   }
+  if (*analyze) {
+    auto kind = mimicry::face::ParseDetectorKind(an_detector);
+    if (!kind.ok()) return Fail(kind.status());
+    an.extract.detector = *kind;
+    an.command_line = JoinArgv(argc, argv);
+    an.quiet = an_quiet;
+    if (an_no_scale) an.prepare.subtract_baseline = an.prepare.standardize = false;
+    an.correlation_surrogate = an_corr == "phase" ? mimicry::sync::SurrogateKind::kPhaseRandomised
+                                                  : mimicry::sync::SurrogateKind::kCircularShift;
+    an.event_surrogate = an_events == "segment" ? mimicry::sync::EventSurrogate::kSegmentShuffle
+                                                : mimicry::sync::EventSurrogate::kCircularShift;
+    for (const auto& kv : an_names) {
+      const auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) return Fail(mimicry::InvalidArgument("--name " + kv + ": expected ID=FILE"));
+      an.names[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    for (const auto& kv : an_offsets) {
+      const auto eq = kv.find('=');
+      char* end = nullptr;
+      const double v = eq == std::string::npos ? 0 : std::strtod(kv.c_str() + eq + 1, &end);
+      if (eq == std::string::npos || eq == 0 || end == nullptr || *end != '\0' || end == kv.c_str() + eq + 1)
+        return Fail(mimicry::InvalidArgument("--offset " + kv + ": expected ID=SECONDS"));
+      an.offsets_s[kv.substr(0, eq)] = v;
+    }
+    mimicry::app::Progress bar(an_quiet);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = mimicry::pipeline::RunAnalyze(an, [&](const std::string&, double f) {
+      bar.Update(static_cast<int64_t>(f * 100), f * 100, 100, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    });
+    bar.Finish();
+    if (!r.ok()) return Fail(r.status());
+    if (!an_quiet) std::printf("mimicry analyze (%.1f s)\n%s  output  %s\n", r->wall_s, r->text.c_str(), r->summary_json.c_str());
+    return kExitOk;
+  }
   if (*demo) {
     mimicry::app::Progress bar(demo_quiet);
     auto r = mimicry::pipeline::RunDemo(demo_opt, [&](int64_t k, int64_t total, double el) {
@@ -220,6 +294,18 @@ int main(int argc, char** argv) {
       sc = mimicry::synth::MakePreset(preset);
     }
     if (!sc.ok()) return Fail(sc.status());
+    if (features_noise >= 0) {
+      std::error_code ec;
+      std::filesystem::create_directories(synth_out, ec);
+      for (size_t p = 0; p < sc->participants.size(); ++p) {
+        const std::string path = synth_out + "/" + sc->participants[p].id + ".csv";
+        auto st = mimicry::pipeline::WriteScenarioFeatureCsv(*sc, static_cast<int>(p), path, features_noise, sc->seed + p);
+        if (!st.ok()) return Fail(st);
+      }
+      std::ofstream(synth_out + "/truth.json") << mimicry::synth::TruthJson(*sc);
+      if (!synth_quiet) std::fprintf(stderr, "%s: feature CSVs and truth.json -> %s\n", sc->preset.c_str(), synth_out.c_str());
+      return kExitOk;
+    }
     mimicry::app::Progress bar(synth_quiet);
     auto r = mimicry::pipeline::RunSynth({*sc, synth_out, synth_models}, [&](int64_t k, int64_t total, double el) {
       bar.Update(k, total > 0 ? static_cast<double>(k) : 0, static_cast<double>(total), el);

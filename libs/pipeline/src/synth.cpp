@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <map>
 #include <memory>
 
@@ -54,7 +55,9 @@ Result<cv::Mat> FramePhoto(const std::string& path, face::FaceDetector& det) {
   const int x0 = static_cast<int>(std::lround(c.x - kW / 2.0)), y0 = static_cast<int>(std::lround(c.y - kH * 0.45));
   cv::Mat padded;
   const int pad = std::max(kW, kH);
-  cv::copyMakeBorder(scaled, padded, pad, pad, pad, pad, cv::BORDER_REFLECT_101);
+  // Replicated edges, not reflected ones: a reflection would copy the face into the frame
+  // and give the detector extra (static) faces.
+  cv::copyMakeBorder(scaled, padded, pad, pad, pad, pad, cv::BORDER_REPLICATE);
   return padded(cv::Rect(x0 + pad, y0 + pad, kW, kH)).clone();
 }
 
@@ -172,6 +175,36 @@ Result<SynthSummary> RunSynth(const SynthOptions& o, const SynthProgressFn& prog
   sum.answers = static_cast<int>(s.answers.size());
   sum.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return sum;
+}
+
+Status WriteScenarioFeatureCsv(const synth::Scenario& s, int participant, const std::string& path, double noise_sd,
+                               uint64_t seed) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) return OutputError(path + ": cannot write");
+  std::string buf = "frame,face_id,timestamp,success";
+  for (int au : synth::kAuCodes) buf += fmt::format(",AU{:02d}_r", au);
+  buf += ",pose_Rx,pose_Ry,pose_Rz\n";
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> noise(0, noise_sd > 0 ? noise_sd : 1);
+  const double period = static_cast<double>(s.fps_den) / s.fps_num;
+  std::uniform_real_distribution<double> jitter(-0.3, 0.3);
+  double t = 0;
+  for (int64_t i = 0; t < s.duration_s; ++i) {
+    const synth::Expression e = synth::ExpressionAt(s, participant, t);
+    fmt::format_to(std::back_inserter(buf), "{},0,{:.6f},1", i + 1, t);
+    for (float v : e.au)
+      fmt::format_to(std::back_inserter(buf), ",{:.3f}", std::clamp(v + (noise_sd > 0 ? noise(rng) : 0.0), 0.0, 5.0));
+    fmt::format_to(std::back_inserter(buf), ",{:.5f},{:.5f},{:.5f}\n", e.head_rad[0], e.head_rad[1], e.head_rad[2]);
+    if (buf.size() > (1 << 20)) {
+      std::fwrite(buf.data(), 1, buf.size(), f);
+      buf.clear();
+    }
+    t += s.variable_frame_rate ? period * (1 + jitter(rng)) : period;
+  }
+  std::fwrite(buf.data(), 1, buf.size(), f);
+  const bool ok = std::ferror(f) == 0;
+  std::fclose(f);
+  return ok ? Status::Ok() : OutputError(path + ": write failed");
 }
 
 Result<DemoSummary> RunDemo(const DemoOptions& o, const SynthProgressFn& progress) {

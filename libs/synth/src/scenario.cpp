@@ -234,12 +234,17 @@ Expression ExpressionAt(const Scenario& s, int participant, double t) {
       slot = std::max(slot, v);
     }
   }
-  // Smooth head motion: three incommensurate sinusoids per axis, phases from the seed.
+  // Smooth head motion: per participant and axis, four sinusoids with frequencies
+  // (0.05-0.45 Hz) and phases drawn from the seed and the participant, so that two
+  // participants' motions are independent (shared frequencies would couple them at a lag).
   Rng rng(s.seed * 7919 + static_cast<uint64_t>(participant) + 1);
   const double amp = s.head_motion_deg * CV_PI / 180.0;
   for (int axis = 0; axis < 3; ++axis) {
     double v = 0;
-    for (const double f : {0.07, 0.19, 0.41}) v += std::sin(2 * CV_PI * f * (1 + 0.1 * axis) * t + rng.Uniform(0, 2 * CV_PI)) / 3;
+    for (int k = 0; k < 4; ++k) {
+      const double f = rng.Uniform(0.05, 0.45), phase = rng.Uniform(0, 2 * CV_PI);
+      v += std::sin(2 * CV_PI * f * t + phase) / 4;
+    }
     x.head_rad[axis] = (axis == 2 ? 0.5 : 1.0) * amp * v;
   }
   return x;

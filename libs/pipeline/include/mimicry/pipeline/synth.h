@@ -33,6 +33,14 @@ using SynthProgressFn = std::function<void(int64_t frame, int64_t total, double 
 // ModelMissing; OutputError for the folder or files.
 Result<SynthSummary> RunSynth(const SynthOptions& options, const SynthProgressFn& progress = {});
 
+// Writes what participant `participant` of the scenario shows (ExpressionAt, the scenario's
+// clock: fps and variable frame rate), plus Gaussian measurement noise of `noise_sd` on
+// every AU (clipped to 0..5), as a mimicry-format feature CSV (timestamp, face_id,
+// success, AU01_r..AU45_r, pose_Rx..pose_Rz) -- the analysis' input without rendering or
+// extraction, for fast statistical checks and benchmarks. Errors: OutputError.
+Status WriteScenarioFeatureCsv(const synth::Scenario& s, int participant, const std::string& path, double noise_sd,
+                               uint64_t seed);
+
 struct DemoOptions {
   std::string out_dir = "mimicry-demo";  // created if missing
   std::string models_dir;                // empty = DefaultModelsDir()

@@ -1,0 +1,32 @@
+// Reading per-frame facial features written by mimicry extract, OpenFace 2.0 or py-feat,
+// as one time series per face. Columns used: docs/analyze.md#inputs.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "mimicry/core/status.h"
+#include "mimicry/core/time_series.h"
+
+namespace mimicry::io {
+
+// Channels of every face's series, in this order: AU01_r .. AU45_r (OpenFace's 17, 0-5),
+// pose_Rx, pose_Ry, pose_Rz (radians; NaN when the file has no pose), face_x (horizontal
+// face centre in pixels, for left-to-right naming) and face_size (pixels: the outer eye
+// corners' distance, or py-feat's face box width; to prefer the nearest face), NaN when
+// unknown.
+inline constexpr int kFeatureChannels = 17 + 3 + 2;
+
+struct FeatureTable {
+  std::string path;
+  std::string format;            // "mimicry", "openface" or "py-feat"
+  std::map<int, TimeSeries> faces;  // by face_id; rows with success = 0 are left out
+  int64_t rows = 0;              // data rows read
+};
+
+// Errors (InvalidInput, naming the file): unreadable or empty file, unknown format,
+// missing columns (listed), no time column, non-increasing time within a face.
+// NotFound when the file does not exist.
+Result<FeatureTable> ReadFeatureCsv(const std::string& path);
+
+}  // namespace mimicry::io

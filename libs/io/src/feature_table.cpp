@@ -1,0 +1,130 @@
+#include "mimicry/io/feature_table.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <vector>
+
+namespace mimicry::io {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr int kAus[17] = {1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26, 45};
+
+std::vector<std::string> Split(const std::string& line, bool* spaced) {
+  std::vector<std::string> out;
+  std::string cell;
+  std::stringstream ss(line);
+  while (std::getline(ss, cell, ',')) {
+    const size_t b = cell.find_first_not_of(" \t\r");
+    const size_t e = cell.find_last_not_of(" \t\r");
+    if (b != std::string::npos && b > 0 && spaced != nullptr) *spaced = true;
+    out.push_back(b == std::string::npos ? std::string() : cell.substr(b, e - b + 1));
+  }
+  if (!line.empty() && line.back() == ',') out.emplace_back();
+  return out;
+}
+
+double Num(const std::vector<std::string>& row, int col) {
+  if (col < 0 || static_cast<size_t>(col) >= row.size() || row[static_cast<size_t>(col)].empty()) return kNaN;
+  char* end = nullptr;
+  const double v = std::strtod(row[static_cast<size_t>(col)].c_str(), &end);
+  return end != nullptr && *end == '\0' ? v : kNaN;
+}
+
+}  // namespace
+
+Result<FeatureTable> ReadFeatureCsv(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return NotFound(path + ": no such file");
+  std::ifstream in(path);
+  if (!in) return InvalidInput(path + ": cannot read");
+  std::string line;
+  if (!std::getline(in, line) || line.empty()) return InvalidInput(path + ": empty file");
+  bool spaced = false;
+  const std::vector<std::string> h = Split(line, &spaced);
+  auto col = [&](const std::string& name) {
+    for (size_t i = 0; i < h.size(); ++i)
+      if (h[i] == name) return static_cast<int>(i);
+    return -1;
+  };
+  FeatureTable t;
+  t.path = path;
+  const bool pyfeat = col("AU01") >= 0 && col("AU01_r") < 0;
+  std::vector<int> au_cols;
+  std::string missing;
+  for (int au : kAus) {
+    char name[8];
+    std::snprintf(name, sizeof name, pyfeat ? "AU%02d" : "AU%02d_r", au);
+    const int c = col(name);
+    // py-feat's models have no AU05/AU45 in some versions; a missing AU is then all-NaN,
+    // but the ones everybody has must be there.
+    if (c < 0 && !(pyfeat && (au == 5 || au == 45 || au == 16))) missing += std::string(missing.empty() ? "" : ", ") + name;
+    au_cols.push_back(c);
+  }
+  const int c_time = pyfeat ? (col("approx_time") >= 0 ? col("approx_time") : col("timestamp")) : col("timestamp");
+  if (c_time < 0) missing += std::string(missing.empty() ? "" : ", ") + (pyfeat ? "approx_time (or timestamp)" : "timestamp");
+  if (!missing.empty()) {
+    if (col("AU12_r") < 0 && col("AU12") < 0 && col("timestamp") < 0)
+      return InvalidInput(path + ": not a feature table (expected mimicry, OpenFace 2.0 or py-feat columns)");
+    return InvalidInput(path + ": missing columns: " + missing);
+  }
+  t.format = pyfeat ? "py-feat" : (spaced || col("gaze_0_x") >= 0 ? "openface" : "mimicry");
+  const double au_scale = pyfeat ? 5.0 : 1.0;  // py-feat's AU intensities are 0-1
+  const int c_face = col("face_id"), c_success = col("success");
+  const int c_rx = pyfeat ? col("Pitch") : col("pose_Rx"), c_ry = pyfeat ? col("Yaw") : col("pose_Ry"),
+            c_rz = pyfeat ? col("Roll") : col("pose_Rz");
+  const double pose_scale = pyfeat ? 3.14159265358979 / 180.0 : 1.0;  // py-feat: degrees
+  const int c_x0 = pyfeat ? col("FaceRectX") : col("x_27"), c_w = pyfeat ? col("FaceRectWidth") : -1;
+  const int c_x36 = col("x_36"), c_y36 = col("y_36"), c_x45 = col("x_45"), c_y45 = col("y_45");
+  SeriesHeader hdr;
+  for (int au : kAus) {
+    char name[8];
+    std::snprintf(name, sizeof name, "AU%02d_r", au);
+    hdr.channels.push_back(name);
+    hdr.units.push_back("intensity_0_5");
+  }
+  for (const char* n : {"pose_Rx", "pose_Ry", "pose_Rz"}) {
+    hdr.channels.push_back(n);
+    hdr.units.push_back("rad");
+  }
+  hdr.channels.push_back("face_x");
+  hdr.units.push_back("px");
+  hdr.channels.push_back("face_size");
+  hdr.units.push_back("px");
+  std::vector<double> row_v(kFeatureChannels);
+  int64_t line_no = 1;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty() || line == "\r") continue;
+    const auto row = Split(line, nullptr);
+    ++t.rows;
+    if (c_success >= 0 && Num(row, c_success) != 1.0) continue;
+    const double ts = Num(row, c_time);
+    if (!std::isfinite(ts)) return InvalidInput(path + ": line " + std::to_string(line_no) + ": no valid time");
+    const int face = c_face >= 0 && std::isfinite(Num(row, c_face)) ? static_cast<int>(Num(row, c_face)) : 0;
+    if (face < 0) continue;  // mimicry's "no face in this frame" rows
+    for (size_t k = 0; k < au_cols.size(); ++k) row_v[k] = Num(row, au_cols[k]) * au_scale;
+    row_v[17] = Num(row, c_rx) * pose_scale;
+    row_v[18] = Num(row, c_ry) * pose_scale;
+    row_v[19] = Num(row, c_rz) * pose_scale;
+    row_v[20] = c_w >= 0 ? Num(row, c_x0) + 0.5 * Num(row, c_w) : Num(row, c_x0);
+    row_v[21] = c_w >= 0 ? Num(row, c_w)
+                         : std::hypot(Num(row, c_x45) - Num(row, c_x36), Num(row, c_y45) - Num(row, c_y36));
+    auto it = t.faces.find(face);
+    if (it == t.faces.end()) it = t.faces.emplace(face, *TimeSeries::Create(hdr)).first;
+    const Timestamp when = Timestamp::FromSeconds(ts);
+    if (!it->second.empty() && when <= it->second.time(it->second.size() - 1)) {
+      if (pyfeat && when == it->second.time(it->second.size() - 1)) continue;  // a second face in the frame
+      return InvalidInput(path + ": line " + std::to_string(line_no) + ": time does not increase for face " +
+                          std::to_string(face));
+    }
+    MIMICRY_RETURN_IF_ERROR(it->second.Append(when, row_v));
+  }
+  if (t.rows == 0) return InvalidInput(path + ": no data rows");
+  return t;
+}
+
+}  // namespace mimicry::io

@@ -1,0 +1,572 @@
+#include "mimicry/pipeline/analyze.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "mimicry/face/expression.h"
+#include "mimicry/io/feature_table.h"
+
+namespace mimicry::pipeline {
+namespace {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr float kNaNf = std::numeric_limits<float>::quiet_NaN();
+
+// Channels every participant gets, in this order: the 17 AUs, then derived ones.
+std::vector<std::string> ChannelNames() {
+  std::vector<std::string> c;
+  for (int au : face::kAuCodes) c.push_back(fmt::format("AU{:02d}", au));
+  for (const char* d : {"smile", "valence", "head_nod", "head_shake"}) c.emplace_back(d);
+  return c;
+}
+// Channels pooled for synchrony and leadership: the expressive AUs (not AU45) and smile.
+bool Expressive(const std::string& c) { return c != "AU45" && c != "valence" && c != "head_nod" && c != "head_shake"; }
+
+struct Participant {
+  std::string id, source, format;
+  int face_id = 0;
+  int64_t frames = 0;
+  double offset_s = 0;
+  const TimeSeries* raw = nullptr;
+  double median_x = 0;
+  series::Uniform u;     // raw intensities on the common clock (+ derived channels)
+  series::Uniform prep;  // prepared (outliers, baseline, scaling, smoothing) for correlations
+  std::vector<sync::ExprEvent> events;
+  double valid_fraction = 0;
+};
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return kNaN;
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
+nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+std::string Fmt(double v, int digits = 4) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : std::string(); }
+
+// Raw channels on the common clock plus smile, valence, head nod and shake.
+series::Uniform Derive(const TimeSeries& raw, double offset_s, double t0, size_t n, const AnalyzeOptions& o) {
+  series::ResampleOptions ro;
+  ro.rate_hz = o.rate_hz;
+  ro.max_gap_s = o.max_gap_s;
+  series::Uniform in = series::Resample(raw, offset_s, t0, n, ro);
+  series::Uniform u;
+  u.t0_s = t0;
+  u.rate_hz = o.rate_hz;
+  u.channels = ChannelNames();
+  u.data.assign(u.channels.size(), std::vector<float>(n, kNaNf));
+  for (int k = 0; k < face::kNumAus; ++k) u.data[static_cast<size_t>(k)] = in.data[static_cast<size_t>(k)];
+  const size_t i6 = static_cast<size_t>(face::AuIndex(6)), i12 = static_cast<size_t>(face::AuIndex(12));
+  const size_t c_smile = face::kNumAus, c_val = c_smile + 1, c_nod = c_smile + 2, c_shake = c_smile + 3;
+  const int rx = in.ChannelIndex("pose_Rx"), ry = in.ChannelIndex("pose_Ry"), rz = in.ChannelIndex("pose_Rz");
+  face::HeadGesture gesture;
+  for (size_t i = 0; i < n; ++i) {
+    const float a6 = u.data[i6][i], a12 = u.data[i12][i];
+    if (std::isfinite(a6) && std::isfinite(a12)) u.data[c_smile][i] = 0.5f * (a6 + a12);
+    face::AuIntensities a;
+    bool ok = true;
+    for (int k = 0; k < face::kNumAus; ++k) {
+      const float v = u.data[static_cast<size_t>(k)][i];
+      if (!std::isfinite(v)) {
+        ok = false;
+        break;
+      }
+      a.r[static_cast<size_t>(k)] = v;
+    }
+    if (ok) {
+      for (size_t s = 0; s < face::kSidedAus.size(); ++s)
+        a.left[s] = a.right[s] = a.r[static_cast<size_t>(face::AuIndex(face::kSidedAus[s]))];
+      u.data[c_val][i] = face::EmotionsFromAus(a).valence;
+    }
+    const float px = rx >= 0 ? in.data[static_cast<size_t>(rx)][i] : kNaNf;
+    const float py = ry >= 0 ? in.data[static_cast<size_t>(ry)][i] : kNaNf;
+    if (std::isfinite(px) && std::isfinite(py)) {
+      face::HeadPose hp;
+      hp.r_rad = {px, py, rz >= 0 && std::isfinite(in.data[static_cast<size_t>(rz)][i]) ? in.data[static_cast<size_t>(rz)][i] : 0.0};
+      const auto g = gesture.Update(Timestamp::FromSeconds(t0 + static_cast<double>(i) / o.rate_hz), hp);
+      u.data[c_nod][i] = g.nod;
+      u.data[c_shake][i] = g.shake;
+    } else {
+      gesture.Reset();
+    }
+  }
+  return u;
+}
+
+// Reads one input: a feature CSV as is, a video through extract (cached).
+Result<io::FeatureTable> LoadInput(const std::string& path, const AnalyzeOptions& o) {
+  std::string ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (ext == ".csv") return io::ReadFeatureCsv(path);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return NotFound(path + ": no such file");
+  const fs::path cache = fs::path(o.out_dir) / "extract" / (fs::path(path).stem().string() + ".csv");
+  fs::create_directories(cache.parent_path(), ec);
+  const bool fresh = fs::exists(cache, ec) && fs::last_write_time(cache, ec) >= fs::last_write_time(path, ec) &&
+                     fs::exists(fs::path(cache).replace_extension(".meta.json"), ec);
+  if (!fresh) {
+    ExtractOptions e = o.extract;
+    e.input.path = path;
+    e.output_csv = cache.string();
+    e.metadata_json.clear();
+    auto r = RunExtract(e);
+    if (!r.ok()) return r.status();
+    if (r->frames_with_face == 0) return NoFace(path + ": no face found");
+  }
+  return io::ReadFeatureCsv(cache.string());
+}
+
+struct ChannelResult {
+  sync::WlccResult mimicry, session;
+  sync::CouplingResult coupling;
+};
+
+// Rapport (heuristic, docs/analyze.md#rapport): per mimicry window, 100 x (0.4 smile
+// synchrony + 0.3 valence synchrony + 0.3 mimicry), each part 0..1.
+struct Rapport {
+  std::vector<double> t_s, value;
+  double session = kNaN, lo = kNaN, hi = kNaN;
+};
+
+Rapport ComputeRapport(const ChannelResult& smile, const ChannelResult& valence, const std::vector<double>& answer_times,
+                       const sync::WlccOptions& w, uint64_t seed) {
+  Rapport r;
+  const auto& ws = smile.mimicry.windows;
+  for (size_t k = 0; k < ws.size(); ++k) {
+    const double s = std::isfinite(ws[k].peak_r) ? std::max(0.0, static_cast<double>(ws[k].peak_r)) : kNaN;
+    const double v = k < valence.mimicry.windows.size() && std::isfinite(valence.mimicry.windows[k].peak_r)
+                         ? std::max(0.0, static_cast<double>(valence.mimicry.windows[k].peak_r))
+                         : 0.0;
+    int answers = 0;
+    for (double t : answer_times) answers += (t >= ws[k].t_s && t < ws[k].t_s + w.window_s) ? 1 : 0;
+    const double per_min = answers * 60.0 / w.window_s;
+    const double m = per_min / (per_min + 2.0);  // 2 answers/min -> 0.5
+    r.t_s.push_back(ws[k].t_s);
+    r.value.push_back(std::isfinite(s) ? 100.0 * (0.4 * s + 0.3 * v + 0.3 * m) : kNaN);
+  }
+  std::vector<double> valid;
+  for (double x : r.value)
+    if (std::isfinite(x)) valid.push_back(x);
+  if (valid.empty()) return r;
+  double sum = 0;
+  for (double x : valid) sum += x;
+  r.session = sum / static_cast<double>(valid.size());
+  // Moving-block bootstrap over windows (blocks as long as one window, since windows overlap).
+  const size_t block = std::max<size_t>(1, static_cast<size_t>(std::lround(w.window_s / w.step_s)));
+  sync::Rng rng(seed ^ 0x5EEDull);
+  std::vector<double> means;
+  const size_t nb = (valid.size() + block - 1) / block;
+  for (int b = 0; b < 1000; ++b) {
+    double s = 0;
+    size_t cnt = 0;
+    for (size_t j = 0; j < nb; ++j) {
+      const size_t start = static_cast<size_t>(rng.Int(0, static_cast<int64_t>(valid.size() - 1)));
+      for (size_t q = 0; q < block && cnt < valid.size(); ++q, ++cnt) s += valid[(start + q) % valid.size()];
+    }
+    means.push_back(s / static_cast<double>(cnt));
+  }
+  std::sort(means.begin(), means.end());
+  r.lo = means[25];
+  r.hi = means[974];
+  return r;
+}
+
+}  // namespace
+
+Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress& progress) {
+  const auto t_start = Clock::now();
+  auto report = [&](const char* stage, double f) {
+    if (progress) progress(stage, f);
+  };
+  if (o.inputs.empty()) return InvalidArgument("analyze: no input given");
+  if (o.out_dir.empty()) return InvalidArgument("analyze: no output folder given (-o)");
+  if (!(o.rate_hz > 0)) return InvalidArgument("--rate must be > 0");
+  if (o.surrogates < 0) return InvalidArgument("--surrogates must be >= 0");
+  std::error_code ec;
+  fs::create_directories(fs::path(o.out_dir) / "features", ec);
+  if (ec) return OutputError(o.out_dir + ": cannot create: " + ec.message());
+
+  // 1. Inputs -> participants.
+  std::vector<io::FeatureTable> tables;
+  for (size_t i = 0; i < o.inputs.size(); ++i) {
+    report("reading", static_cast<double>(i) / static_cast<double>(o.inputs.size()));
+    auto t = LoadInput(o.inputs[i], o);
+    if (!t.ok()) return t.status();
+    tables.push_back(std::move(t).value());
+  }
+  std::vector<Participant> ps;
+  auto frames_of = [](const TimeSeries& s) { return static_cast<int64_t>(s.size()); };
+  if (tables.size() == 1) {
+    const auto& t = tables[0];
+    int64_t top = 0;
+    for (const auto& [id, s] : t.faces) top = std::max(top, frames_of(s));
+    for (const auto& [id, s] : t.faces) {
+      if (frames_of(s) * 100 < top * o.min_faces_fraction_pct) continue;
+      Participant p;
+      p.source = o.inputs[0];
+      p.format = t.format;
+      p.face_id = id;
+      p.raw = &s;
+      p.frames = frames_of(s);
+      std::vector<double> xs;
+      const int cx = s.ChannelIndex("face_x");
+      for (size_t i = 0; i < s.size(); ++i)
+        if (std::isfinite(s.value(i, static_cast<size_t>(cx)))) xs.push_back(s.value(i, static_cast<size_t>(cx)));
+      p.median_x = xs.empty() ? static_cast<double>(id) : Median(xs);
+      ps.push_back(p);
+    }
+    std::sort(ps.begin(), ps.end(), [](const Participant& a, const Participant& b) { return a.median_x < b.median_x; });
+    for (size_t i = 0; i < ps.size(); ++i) ps[i].id = "P" + std::to_string(i + 1);
+    if (ps.size() < 2)
+      return InvalidArgument(o.inputs[0] + ": one recording needs two or more faces to analyse (found " +
+                             std::to_string(t.faces.size()) + "); give one recording per participant");
+  } else {
+    for (size_t i = 0; i < tables.size(); ++i) {
+      const auto& t = tables[i];
+      // The participant is the face tracked longest; among faces tracked almost as long
+      // (>= 90%), the largest (the nearest to the camera).
+      size_t most = 0;
+      for (const auto& [id, s] : t.faces) most = std::max(most, s.size());
+      const TimeSeries* best = nullptr;
+      int best_id = 0;
+      double best_size = -1;
+      for (const auto& [id, s] : t.faces) {
+        if (s.size() * 10 < most * 9) continue;
+        std::vector<double> sz;
+        const int cs = s.ChannelIndex("face_size");
+        for (size_t k = 0; k < s.size(); k += 10)
+          if (std::isfinite(s.value(k, static_cast<size_t>(cs)))) sz.push_back(s.value(k, static_cast<size_t>(cs)));
+        const double med = sz.empty() ? 0.0 : Median(sz);
+        if (best == nullptr || med > best_size) best = &s, best_id = id, best_size = med;
+      }
+      if (best == nullptr || best->empty()) return InvalidInput(o.inputs[i] + ": no frames with a face");
+      Participant p;
+      p.source = o.inputs[i];
+      p.format = t.format;
+      p.face_id = best_id;
+      p.raw = best;
+      p.frames = frames_of(*best);
+      p.id = fs::path(o.inputs[i]).stem().string();
+      ps.push_back(p);
+    }
+  }
+  for (const auto& [id, file] : o.names) {
+    auto it = std::find_if(ps.begin(), ps.end(), [&](const Participant& p) { return p.source == file || p.id == file; });
+    if (it == ps.end()) return InvalidArgument("--name " + id + "=" + file + ": no such input (or participant id)");
+    it->id = id;
+  }
+  std::set<std::string> ids;
+  for (const auto& p : ps)
+    if (!ids.insert(p.id).second) return InvalidArgument("two participants are named '" + p.id + "'; use --name ID=FILE");
+  for (const auto& [id, off] : o.offsets_s) {
+    auto it = std::find_if(ps.begin(), ps.end(), [&](const Participant& p) { return p.id == id; });
+    if (it == ps.end()) return InvalidArgument("--offset " + id + ": no participant with this id");
+    it->offset_s = off;
+  }
+
+  // 2. One clock over the time all participants share.
+  double t0 = -1e300, t1 = 1e300;
+  for (const auto& p : ps) {
+    t0 = std::max(t0, p.raw->time(0).seconds() + p.offset_s);
+    t1 = std::min(t1, p.raw->time(p.raw->size() - 1).seconds() + p.offset_s);
+  }
+  if (!(t1 - t0 >= o.mimicry_wlcc.window_s)) {
+    std::string which;
+    for (const auto& p : ps)
+      which += fmt::format("{}{} [{:.2f}, {:.2f}] s", which.empty() ? "" : ", ", p.id, p.raw->time(0).seconds() + p.offset_s,
+                           p.raw->time(p.raw->size() - 1).seconds() + p.offset_s);
+    return InvalidInput("the recordings do not overlap in time (" + which + "); use --offset ID=SECONDS");
+  }
+  const size_t n = static_cast<size_t>(std::floor((t1 - t0) * o.rate_hz)) + 1;
+  report("resampling", 0);
+  for (auto& p : ps) {
+    p.u = Derive(*p.raw, p.offset_s, t0, n, o);
+    p.valid_fraction = p.u.ValidFraction(static_cast<size_t>(face::AuIndex(12)));
+    if (p.valid_fraction == 0)
+      return InvalidInput(p.source + ": participant " + p.id + " has no usable frames in the shared time span");
+    p.prep = p.u;
+    series::Prepare(p.prep, o.prepare);
+    std::vector<std::span<const float>> aus;
+    for (int k = 0; k < face::kNumAus; ++k) aus.emplace_back(p.u.data[static_cast<size_t>(k)]);
+    p.events = sync::DetectEvents(aus, t0, o.rate_hz, o.events);
+  }
+  const auto names = ChannelNames();
+
+  // 3. Pairs.
+  nlohmann::json jpairs = nlohmann::json::array();
+  std::string windows_csv = "a,b,level,channel,t_start_s,peak_r,peak_lag_s\n";
+  std::string pairs_csv = "a,b,channel,windows,peak_r_mean,peak_r_sd,peak_lag_mean_s,peak_lag_sd_s,coupling_peak,coupling_lag_s,p,q\n";
+  std::string events_csv = "participant,event,onset_s,apex_s,offset_s,intensity,action,affect,actions,answer_to,answer_event,mode,latency_s\n";
+  std::string text;
+  struct Answer {
+    std::string to, mode;
+    int event = -1;
+    double latency = kNaN;
+  };
+  std::vector<std::vector<Answer>> answers(ps.size());
+  for (size_t i = 0; i < ps.size(); ++i) answers[i].resize(ps[i].events.size());
+  double group_sum = 0;
+  int pair_count = 0;
+  const int total_pairs = static_cast<int>(ps.size() * (ps.size() - 1) / 2);
+  for (size_t ia = 0; ia < ps.size(); ++ia)
+    for (size_t ib = ia + 1; ib < ps.size(); ++ib) {
+      const Participant& A = ps[ia];
+      const Participant& B = ps[ib];
+      report("pairs", static_cast<double>(pair_count) / total_pairs);
+      // Per channel: WLCC at both scales and the single-channel coupling test, on two threads.
+      std::vector<ChannelResult> ch(names.size());
+      auto work = [&](size_t first, size_t stride) {
+        for (size_t c = first; c < names.size(); c += stride) {
+          const auto& x = A.prep.data[c];
+          const auto& y = B.prep.data[c];
+          ch[c].mimicry = sync::Wlcc(x, y, o.rate_hz, o.mimicry_wlcc);
+          ch[c].session = sync::Wlcc(x, y, o.rate_hz, o.session_wlcc);
+          sync::CouplingOptions co;
+          co.window_s = o.mimicry_wlcc.window_s;
+          co.max_lag_s = o.mimicry_wlcc.max_lag_s;
+          co.min_shift_s = o.min_shift_s;
+          co.surrogates = o.surrogates;
+          co.seed = o.seed + c;
+          co.kind = o.correlation_surrogate;
+          ch[c].coupling = sync::Coupling({x}, {y}, o.rate_hz, co);
+        }
+      };
+      std::thread helper(work, 1, 2);
+      work(0, 2);
+      helper.join();
+      // Pooled synchrony and leadership over the expressive channels.
+      std::vector<std::span<const float>> xs, ys;
+      double zsum = 0, lsum = 0;
+      int zc = 0;
+      for (size_t c = 0; c < names.size(); ++c) {
+        if (!Expressive(names[c])) continue;
+        xs.emplace_back(A.prep.data[c]);
+        ys.emplace_back(B.prep.data[c]);
+        if (ch[c].mimicry.valid > 0) {
+          zsum += ch[c].mimicry.peak_z_mean;
+          lsum += ch[c].mimicry.lag_mean_s;
+          ++zc;
+        }
+      }
+      sync::CouplingOptions co;
+      co.window_s = o.mimicry_wlcc.window_s;
+      co.max_lag_s = o.mimicry_wlcc.max_lag_s;
+      co.min_shift_s = o.min_shift_s;
+      co.surrogates = o.surrogates;
+      co.seed = o.seed;
+      co.kind = o.correlation_surrogate;
+      const sync::CouplingResult pooled = sync::Coupling(xs, ys, o.rate_hz, co);
+      const size_t c_val = static_cast<size_t>(face::kNumAus) + 1, c_smile = static_cast<size_t>(face::kNumAus);
+      const sync::CouplingResult& val = ch[c_val].coupling;
+      // Event-based mimicry.
+      sync::MimicryOptions mo;
+      mo.match = o.match;
+      mo.surrogates = o.surrogates;
+      mo.seed = o.seed;
+      mo.kind = o.event_surrogate;
+      mo.min_shift_s = o.min_shift_s;
+      const sync::MimicryResult mim = sync::Mimicry(A.events, B.events, t0, static_cast<double>(n) / o.rate_hz, mo);
+      std::vector<double> answer_times;
+      for (const auto& m : mim.ab) {
+        answers[ib][static_cast<size_t>(m.to)] = {A.id, m.strict ? "strict" : "broad", m.from, m.latency_s};
+        answer_times.push_back(B.events[static_cast<size_t>(m.to)].onset_s - t0);
+      }
+      for (const auto& m : mim.ba) {
+        answers[ia][static_cast<size_t>(m.to)] = {B.id, m.strict ? "strict" : "broad", m.from, m.latency_s};
+        answer_times.push_back(A.events[static_cast<size_t>(m.to)].onset_s - t0);
+      }
+      const Rapport rap = ComputeRapport(ch[c_smile], ch[c_val], answer_times, o.mimicry_wlcc, o.seed);
+
+      // Per-channel rows with BH across channels.
+      std::vector<double> pv;
+      for (const auto& c : ch) pv.push_back(c.coupling.ok ? c.coupling.peak_p : 1.0);
+      const std::vector<double> q = sync::BenjaminiHochberg(pv);
+      nlohmann::json jch = nlohmann::json::object();
+      for (size_t c = 0; c < names.size(); ++c) {
+        const auto& r = ch[c];
+        pairs_csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", A.id, B.id, names[c], r.mimicry.valid,
+                                 Fmt(r.mimicry.peak_r_mean), Fmt(r.mimicry.peak_r_sd), Fmt(r.mimicry.lag_mean_s),
+                                 Fmt(r.mimicry.lag_sd_s), r.coupling.ok ? Fmt(r.coupling.observed.peak) : "",
+                                 r.coupling.ok ? Fmt(r.coupling.observed.lag_s) : "", r.coupling.ok ? Fmt(r.coupling.peak_p) : "",
+                                 r.coupling.ok ? Fmt(q[c]) : "");
+        jch[names[c]] = {{"peak_r_mean", Num(r.mimicry.peak_r_mean)}, {"peak_lag_mean_s", Num(r.mimicry.lag_mean_s)},
+                         {"coupling_lag_s", r.coupling.ok ? Num(r.coupling.observed.lag_s) : nlohmann::json(nullptr)},
+                         {"p", r.coupling.ok ? Num(r.coupling.peak_p) : nlohmann::json(nullptr)},
+                         {"q", r.coupling.ok ? Num(q[c]) : nlohmann::json(nullptr)}};
+        for (const auto* level : {&r.mimicry, &r.session})
+          for (const auto& w : level->windows)
+            windows_csv += fmt::format("{},{},{},{},{:.3f},{},{}\n", A.id, B.id, level == &r.mimicry ? "mimicry" : "session",
+                                       names[c], w.t_s, Fmt(w.peak_r), Fmt(w.peak_lag_s, 3));
+      }
+      auto stat = [](const sync::MimicryStat& s) {
+        return nlohmann::json{{"events", s.events},      {"count", s.count},
+                              {"expected", Num(s.expected)}, {"index", Num(s.index)},
+                              {"p", Num(s.p)},           {"median_latency_s", Num(s.median_latency_s)}};
+      };
+      const double lag_cc = pooled.ok ? pooled.observed.lag_s : kNaN;
+      const bool a_leads = pooled.ok && lag_cc >= 0;
+      // The lag: the follower's answer latency (onset to onset, median), over the answers
+      // whose latency lies within +-0.5 s of the coupling lag, when there are at least
+      // three (strict answers first: a broad match is likelier a coincidence); else the
+      // coupling lag. Cross-correlation measures the lag between the expressions' centres
+      // of mass, which drifts from the onset latency when answers last longer or shorter
+      // than what they answer; answers far from the coupling lag are mostly coincidences.
+      std::vector<double> lat, lat_all;
+      for (const auto& m : a_leads ? mim.ab : mim.ba) {
+        if (!pooled.ok || std::abs(m.latency_s - std::abs(lag_cc)) > 0.5) continue;
+        lat_all.push_back(m.latency_s);
+        if (m.strict) lat.push_back(m.latency_s);
+      }
+      if (lat.size() < 3) lat = lat_all;
+      const bool from_events = lat.size() >= 3;
+      const double lag = from_events ? (a_leads ? 1 : -1) * Median(lat) : lag_cc;
+      const std::string leader = !pooled.ok ? "" : (a_leads ? A.id : B.id), follower = a_leads ? B.id : A.id;
+      const double ev_ab = mim.strict_ab.count + mim.broad_ab.count - mim.strict_ab.expected - mim.broad_ab.expected;
+      const double ev_ba = mim.strict_ba.count + mim.broad_ba.count - mim.strict_ba.expected - mim.broad_ba.expected;
+      const double sync_r = zc > 0 ? std::tanh(zsum / zc) : kNaN;
+      nlohmann::json jp = {
+          {"a", A.id},
+          {"b", B.id},
+          {"synchrony",
+           {{"peak_r_mean", Num(sync_r)},
+            {"peak_lag_mean_s", zc > 0 ? Num(lsum / zc) : nlohmann::json(nullptr)},
+            {"coupling_peak", pooled.ok ? Num(pooled.observed.peak) : nlohmann::json(nullptr)},
+            {"z", pooled.ok ? Num(pooled.peak_z) : nlohmann::json(nullptr)},
+            {"p", pooled.ok ? Num(pooled.peak_p) : nlohmann::json(nullptr)},
+            {"channels", pooled.channels}}},
+          {"leader",
+           {{"id", pooled.ok ? nlohmann::json(leader) : nlohmann::json(nullptr)},
+            {"follower", pooled.ok ? nlohmann::json(follower) : nlohmann::json(nullptr)},
+            {"lag_s", pooled.ok ? Num(std::abs(lag)) : nlohmann::json(nullptr)},
+            {"lag_source", from_events ? "answer latency" : "coupling"},
+            {"coupling_lag_s", pooled.ok ? Num(std::abs(lag_cc)) : nlohmann::json(nullptr)},
+            {"p", pooled.ok ? Num(pooled.lead_p) : nlohmann::json(nullptr)},
+            {"from_events",
+             {{"id", !std::isfinite(mim.direction_p) ? nlohmann::json(nullptr) : nlohmann::json(ev_ab >= ev_ba ? A.id : B.id)},
+              {"excess_a_to_b", Num(ev_ab)},
+              {"excess_b_to_a", Num(ev_ba)},
+              {"p", Num(mim.direction_p)}}}}},
+          {"mimicry",
+           {{"strict", {{"a_to_b", stat(mim.strict_ab)}, {"b_to_a", stat(mim.strict_ba)}}},
+            {"broad", {{"a_to_b", stat(mim.broad_ab)}, {"b_to_a", stat(mim.broad_ba)}}}}},
+          {"contagion",
+           {{"channel", "valence"},
+            {"ok", val.ok},
+            {"leader", val.ok ? nlohmann::json(val.observed.lag_s >= 0 ? A.id : B.id) : nlohmann::json(nullptr)},
+            {"lag_s", val.ok ? Num(std::abs(val.observed.lag_s)) : nlohmann::json(nullptr)},
+            {"coupling_peak", val.ok ? Num(val.observed.peak) : nlohmann::json(nullptr)},
+            {"p", val.ok ? Num(val.peak_p) : nlohmann::json(nullptr)},
+            {"direction_p", val.ok ? Num(val.lead_p) : nlohmann::json(nullptr)}}},
+          {"rapport", {{"index", Num(rap.session)}, {"ci95", {Num(rap.lo), Num(rap.hi)}}, {"heuristic", true}}},
+          {"channels", jch}};
+      jpairs.push_back(jp);
+      if (std::isfinite(sync_r)) group_sum += sync_r;
+      ++pair_count;
+      text += fmt::format(
+          "{} & {}: synchrony r {:.2f} (p {}), leader {} by {:.2f} s (p {}); mimicry {}->{}: {} strict + {} broad "
+          "(chance {:.1f} + {:.1f}), {}->{}: {} + {} (chance {:.1f} + {:.1f}); rapport {:.0f} [{:.0f}, {:.0f}] "
+          "(heuristic)\n",
+          A.id, B.id, sync_r, pooled.ok ? fmt::format("{:.3f}", pooled.peak_p) : "NA", pooled.ok ? leader : "NA",
+          std::abs(lag), pooled.ok ? fmt::format("{:.3f}", pooled.lead_p) : "NA", A.id, B.id, mim.strict_ab.count,
+          mim.broad_ab.count, mim.strict_ab.expected, mim.broad_ab.expected, B.id, A.id, mim.strict_ba.count,
+          mim.broad_ba.count, mim.strict_ba.expected, mim.broad_ba.expected, rap.session, rap.lo, rap.hi);
+    }
+
+  // 4. Outputs.
+  nlohmann::json jparts = nlohmann::json::array();
+  for (size_t i = 0; i < ps.size(); ++i) {
+    const auto& p = ps[i];
+    jparts.push_back({{"id", p.id}, {"source", p.source}, {"format", p.format}, {"face_id", p.face_id},
+                      {"frames", p.frames}, {"valid_fraction", p.valid_fraction}, {"offset_s", p.offset_s},
+                      {"events", p.events.size()}});
+    for (size_t e = 0; e < p.events.size(); ++e) {
+      const auto& ev = p.events[e];
+      std::string acts;
+      for (int a : ev.actions) acts += std::string(acts.empty() ? "" : "+") + sync::Actions()[static_cast<size_t>(a)].name;
+      const Answer& an = answers[i][e];
+      events_csv += fmt::format("{},{},{:.3f},{:.3f},{:.3f},{:.2f},{},{},{},{},{},{},{}\n", p.id, e, ev.onset_s - t0,
+                                ev.apex_s - t0, ev.offset_s - t0, ev.intensity, sync::Actions()[static_cast<size_t>(ev.action)].name,
+                                sync::Actions()[static_cast<size_t>(ev.action)].affect, acts, an.to,
+                                an.event >= 0 ? std::to_string(an.event) : "", an.mode, Fmt(an.latency, 3));
+    }
+    std::string f = "timestamp";
+    for (const auto& c : p.u.channels) f += "," + c;
+    f += "\n";
+    for (size_t k = 0; k < n; ++k) {
+      f += fmt::format("{:.6f}", static_cast<double>(k) / o.rate_hz);
+      for (const auto& c : p.u.data) f += std::isfinite(c[k]) ? fmt::format(",{:.4f}", c[k]) : std::string(",");
+      f += "\n";
+    }
+    std::ofstream(fs::path(o.out_dir) / "features" / (p.id + ".csv")) << f;
+  }
+  const double wall = std::chrono::duration<double>(Clock::now() - t_start).count();
+  nlohmann::json j;
+  j["version"] = MIMICRY_VERSION;
+  j["tool"] = "mimicry analyze";
+  j["command_line"] = o.command_line;
+  j["clock"] = {{"t0_s", t0}, {"duration_s", static_cast<double>(n) / o.rate_hz}, {"rate_hz", o.rate_hz}, {"samples", n},
+                {"note", "times in the output files are seconds from t0_s on the shared clock"}};
+  j["participants"] = jparts;
+  j["pairs"] = jpairs;
+  if (ps.size() > 2) j["group"] = {{"synchrony_index", Num(pair_count ? group_sum / pair_count : kNaN)}, {"pairs", pair_count}};
+  j["parameters"] = {
+      {"rate_hz", o.rate_hz},
+      {"max_gap_s", o.max_gap_s},
+      {"prepare",
+       {{"outlier_sd", o.prepare.outlier_sd}, {"subtract_baseline", o.prepare.subtract_baseline},
+        {"standardize", o.prepare.standardize}, {"smooth_s", o.prepare.smooth_s}}},
+      {"mimicry_window", {{"window_s", o.mimicry_wlcc.window_s}, {"step_s", o.mimicry_wlcc.step_s}, {"max_lag_s", o.mimicry_wlcc.max_lag_s}, {"max_missing", o.mimicry_wlcc.max_missing}}},
+      {"session_window", {{"window_s", o.session_wlcc.window_s}, {"step_s", o.session_wlcc.step_s}, {"max_lag_s", o.session_wlcc.max_lag_s}, {"max_missing", o.session_wlcc.max_missing}}},
+      {"surrogates", o.surrogates},
+      {"seed", o.seed},
+      {"correlation_surrogate", o.correlation_surrogate == sync::SurrogateKind::kCircularShift ? "circular" : "phase"},
+      {"event_surrogate", o.event_surrogate == sync::EventSurrogate::kCircularShift ? "circular" : "segment"},
+      {"min_shift_s", o.min_shift_s},
+      {"events",
+       {{"threshold", o.events.threshold}, {"noise_k", o.events.noise_k}, {"min_duration_s", o.events.min_duration_s},
+        {"smooth_s", o.events.smooth_s}, {"merge_s", o.events.merge_s}, {"onset_fraction", o.events.onset_fraction}}},
+      {"answer_latency_s", {o.match.min_latency_s, o.match.max_latency_s}},
+      {"lag_convention", "lag_s > 0: the follower acts lag_s seconds after the leader"}};
+  j["wall_s"] = wall;
+  const fs::path dir(o.out_dir);
+  auto write = [&](const fs::path& p, const std::string& s) -> Status {
+    std::ofstream f(p);
+    f << s;
+    f.close();
+    if (!f) return OutputError(p.string() + ": cannot write");
+    return Status::Ok();
+  };
+  MIMICRY_RETURN_IF_ERROR(write(dir / "summary.json", j.dump(2) + "\n"));
+  MIMICRY_RETURN_IF_ERROR(write(dir / "windows.csv", windows_csv));
+  MIMICRY_RETURN_IF_ERROR(write(dir / "pairs.csv", pairs_csv));
+  MIMICRY_RETURN_IF_ERROR(write(dir / "events.csv", events_csv));
+  AnalyzeResult r;
+  r.summary_json = (dir / "summary.json").string();
+  r.participants = static_cast<int>(ps.size());
+  r.pairs = pair_count;
+  r.wall_s = wall;
+  std::string head;
+  for (const auto& p : ps)
+    head += fmt::format("  {}: {} ({} frames, {:.0f}% of the shared {:.1f} s with a face, {} events)\n", p.id, p.source,
+                        p.frames, 100 * p.valid_fraction, static_cast<double>(n) / o.rate_hz, p.events.size());
+  r.text = "participants\n" + head + "pairs\n  " + text;
+  std::string::size_type pos = 0;
+  while ((pos = r.text.find('\n', pos + 1)) != std::string::npos && pos + 1 < r.text.size() &&
+         r.text.compare(pos + 1, 2, "  ") != 0 && r.text.compare(pos + 1, 5, "pairs") != 0)
+    r.text.insert(pos + 1, "  ");
+  return r;
+}
+
+}  // namespace mimicry::pipeline

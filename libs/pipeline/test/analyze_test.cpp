@@ -1,0 +1,269 @@
+// mimicry analyze end to end: known lags on real and synthetic data, gallery view, mixed
+// frame rates, null calibration, event counts against truth, bad input.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "mimicry/pipeline/analyze.h"
+#include "mimicry/pipeline/synth.h"
+#include "mimicry/synth/scenario.h"
+#include "test_util.h"
+
+namespace mimicry::pipeline {
+namespace {
+namespace fs = std::filesystem;
+using namespace mimicry::testing;  // NOLINT
+
+nlohmann::json Summary(const std::string& dir) {
+  std::ifstream in(dir + "/summary.json");
+  return nlohmann::json::parse(in);
+}
+
+int Ffmpeg(const std::string& args) { return std::system(("ffmpeg -v error -y " + args).c_str()); }
+
+// B = the shared clip delayed by 0.8 s (first frame held), mirrored, re-encoded at 25 fps.
+struct RealPair {
+  TempDir dir;
+  std::string b;
+  RealPair() : b(dir / "B.mp4") {
+    EXPECT_EQ(Ffmpeg("-i " + kReal + " -vf hflip,tpad=start_duration=0.8:start_mode=clone,fps=25 -c:v libx264 -crf 18 " +
+                     "-pix_fmt yuv420p " + b),
+              0);
+  }
+};
+
+void ExpectLeader(const nlohmann::json& pair, const std::string& leader, double lag, double tol, double max_p,
+                  const char* what) {
+  const auto& l = pair["leader"];
+  std::printf("[ figures ] %s: leader %s, lag %.3f s (%s; coupling lag %.3f s), leader p %.4f, synchrony p %.4f\n", what,
+              l["id"].get<std::string>().c_str(), l["lag_s"].get<double>(), l["lag_source"].get<std::string>().c_str(),
+              l["coupling_lag_s"].get<double>(), l["p"].get<double>(), pair["synchrony"]["p"].get<double>());
+  EXPECT_EQ(l["id"], leader) << what;
+  EXPECT_NEAR(l["lag_s"].get<double>(), lag, tol) << what;
+  EXPECT_LT(l["p"].get<double>(), max_p) << what;
+}
+
+TEST(Analyze, KnownLagOnRealFootageMirroredAndReencoded) {
+  if (!fs::exists(kReal)) GTEST_SKIP() << "../shared absent: real footage tests skipped";
+  RealPair rp;
+  AnalyzeOptions o;
+  o.inputs = {kReal, rp.b};
+  o.names = {{"A", kReal}, {"B", rp.b}};
+  o.out_dir = rp.dir / "out";
+  auto r = RunAnalyze(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const auto j = Summary(o.out_dir);
+  ExpectLeader(j["pairs"][0], "A", 0.8, 0.1, 0.01, "real clip vs itself +0.8 s, mirrored, 25 fps");
+  EXPECT_LT(j["pairs"][0]["synchrony"]["p"].get<double>(), 0.01);
+  // Every output is there, with its header.
+  for (const char* f : {"windows.csv", "pairs.csv", "events.csv", "features/A.csv", "features/B.csv", "extract/B.csv"})
+    EXPECT_TRUE(fs::exists(o.out_dir + "/" + f)) << f;
+  EXPECT_EQ(ReadCsv(o.out_dir + "/pairs.csv").rows.size(), 21u);
+  EXPECT_EQ(j["parameters"]["seed"], 1);
+  EXPECT_EQ(j["parameters"]["surrogates"], 1000);
+  EXPECT_EQ(j["participants"][1]["format"], "mimicry");
+  // The same seed gives the same p-values; the cached extraction is reused.
+  auto again = RunAnalyze(o);
+  ASSERT_TRUE(again.ok());
+  auto j2 = Summary(o.out_dir);
+  EXPECT_EQ(j2["pairs"], j["pairs"]);
+
+  // Gallery view: the same pair side by side in one video -> P1 (left) leads P2.
+  const std::string gallery = rp.dir / "gallery.mp4";
+  ASSERT_EQ(Ffmpeg("-i " + kReal + " -i " + rp.b + " -filter_complex '[0:v]fps=25[a];[a][1:v]hstack=inputs=2' -c:v libx264 " +
+                   "-crf 18 -pix_fmt yuv420p " + gallery),
+            0);
+  AnalyzeOptions g;
+  g.inputs = {gallery};
+  g.out_dir = rp.dir / "gallery";
+  ASSERT_TRUE(RunAnalyze(g).ok());
+  const auto jg = Summary(g.out_dir);
+  ASSERT_EQ(jg["participants"].size(), 2u);
+  ExpectLeader(jg["pairs"][0], "P1", 0.8, 0.1, 0.01, "gallery view, side by side");
+
+  // Mixed frame rates: A at 15 fps against B at 29.97 fps, and against a variable-rate B.
+  const std::string a15 = rp.dir / "A15.mp4", b2997 = rp.dir / "B2997.mp4", bvfr = rp.dir / "Bvfr.mkv";
+  ASSERT_EQ(Ffmpeg("-i " + kReal + " -vf fps=15 -c:v libx264 -crf 18 -pix_fmt yuv420p " + a15), 0);
+  ASSERT_EQ(Ffmpeg("-i " + rp.b + " -vf fps=30000/1001 -c:v libx264 -crf 18 -pix_fmt yuv420p " + b2997), 0);
+  // Variable rate: drop every 3rd and every 7th frame, keep the true timestamps.
+  ASSERT_EQ(Ffmpeg("-i " + rp.b + " -vf \"select='not(eq(mod(n,3),0)+eq(mod(n,7),0))'\" -fps_mode vfr -c:v libx264 -crf 18 " +
+                   "-pix_fmt yuv420p " + bvfr),
+            0);
+  for (const std::string& b : {b2997, bvfr}) {
+    AnalyzeOptions m;
+    m.inputs = {a15, b};
+    m.names = {{"A", a15}, {"B", b}};
+    m.out_dir = rp.dir / ("mixed_" + fs::path(b).stem().string());
+    auto rm = RunAnalyze(m);
+    ASSERT_TRUE(rm.ok()) << rm.status().message();
+    ExpectLeader(Summary(m.out_dir)["pairs"][0], "A", 0.8, 0.1, 0.01, ("15 fps vs " + fs::path(b).filename().string()).c_str());
+  }
+}
+
+// Synthetic dyads at the feature level (the rendered curves plus measurement noise of SD
+// 0.3; no video), long enough for event counts to mean something.
+std::string FeatureDyad(const TempDir& d, const std::string& preset, double lag, uint64_t seed, double duration) {
+  synth::PresetOptions p;
+  p.preset = preset;
+  p.lag_s = lag;
+  p.seed = seed;
+  p.duration_s = duration;
+  p.faces = {"a.png", "b.png"};  // not read: no rendering
+  auto s = synth::MakePreset(p);
+  EXPECT_TRUE(s.ok());
+  const std::string dir = d / fmt::format("{}_{}_{}", preset, lag, seed);
+  fs::create_directories(dir);
+  EXPECT_TRUE(WriteScenarioFeatureCsv(*s, 0, dir + "/A.csv", 0.3, seed * 2).ok());
+  EXPECT_TRUE(WriteScenarioFeatureCsv(*s, 1, dir + "/B.csv", 0.3, seed * 2 + 1).ok());
+  std::ofstream(dir + "/truth.json") << synth::TruthJson(*s);
+  return dir;
+}
+
+TEST(Analyze, SyntheticDyadsKnownLagAndAnswerCounts) {
+  TempDir d;
+  for (double lag : {0.3, 0.6, 1.2}) {
+    const std::string dir = FeatureDyad(d, "dyad", lag, 3, 300);
+    AnalyzeOptions o;
+    o.inputs = {dir + "/A.csv", dir + "/B.csv"};
+    o.out_dir = dir + "/out";
+    ASSERT_TRUE(RunAnalyze(o).ok());
+    const auto j = Summary(o.out_dir);
+    ExpectLeader(j["pairs"][0], "A", lag, 0.1, 0.01, fmt::format("synthetic dyad, lag {} s", lag).c_str());
+    std::ifstream tin(dir + "/truth.json");
+    const auto truth = nlohmann::json::parse(tin);
+    int strict = 0, broad = 0;
+    for (const auto& a : truth["answers"]) (a["mode"] == "strict" ? strict : broad)++;
+    const auto& m = j["pairs"][0]["mimicry"];
+    const int got_s = m["strict"]["a_to_b"]["count"], got_b = m["broad"]["a_to_b"]["count"];
+    std::printf("[ figures ] lag %.1f: strict %d (truth %d, chance %.1f, p %.4f), broad %d (truth %d, chance %.1f); "
+                "B->A %d + %d\n",
+                lag, got_s, strict, m["strict"]["a_to_b"]["expected"].get<double>(), m["strict"]["a_to_b"]["p"].get<double>(),
+                got_b, broad, m["broad"]["a_to_b"]["expected"].get<double>(), m["strict"]["b_to_a"]["count"].get<int>(),
+                m["broad"]["b_to_a"]["count"].get<int>());
+    EXPECT_LE(std::abs(got_s - strict), std::max(1.0, 0.1 * strict)) << lag;
+    EXPECT_LE(std::abs(got_b - broad), std::max(1.0, 0.1 * broad)) << lag;
+    EXPECT_NEAR(m["strict"]["a_to_b"]["median_latency_s"].get<double>(), lag, 0.1);
+  }
+}
+
+TEST(Analyze, NullDyadsAreCalibrated) {
+  TempDir d;
+  int lead = 0, events = 0, sync = 0;
+  const int dyads = 40;
+  for (int k = 1; k <= dyads; ++k) {
+    const std::string dir = FeatureDyad(d, "null", 0.6, static_cast<uint64_t>(k), 120);
+    AnalyzeOptions o;
+    o.inputs = {dir + "/A.csv", dir + "/B.csv"};
+    o.out_dir = dir + "/out";
+    o.surrogates = 200;
+    o.seed = static_cast<uint64_t>(k);
+    ASSERT_TRUE(RunAnalyze(o).ok());
+    const auto p = Summary(o.out_dir)["pairs"][0];
+    lead += p["leader"]["p"].get<double>() < 0.05 ? 1 : 0;
+    sync += p["synchrony"]["p"].get<double>() < 0.05 ? 1 : 0;
+    events += p["leader"]["from_events"]["p"].get<double>() < 0.05 ? 1 : 0;
+  }
+  std::printf("[ figures ] %d null dyads: leader p < 0.05 in %d, synchrony p < 0.05 in %d, event-direction p < 0.05 in %d\n",
+              dyads, lead, sync, events);
+  EXPECT_LE(lead, dyads * 7 / 100);
+  EXPECT_LE(sync, dyads * 7 / 100 + 1);
+  EXPECT_LE(events, dyads * 7 / 100 + 1);
+}
+
+TEST(Analyze, BadInputsAreClearErrors) {
+  TempDir d;
+  const std::string good = FeatureDyad(d, "dyad", 0.6, 1, 60);
+  int rc = 0;
+  auto run = [&](const std::string& args) { return Capture(kBin + " analyze " + args + " -o " + d / "o -q 2>&1 >/dev/null", &rc); };
+  // A CSV with missing columns.
+  std::ofstream(d / "cols.csv") << "frame,face_id,timestamp,success,AU01_r\n1,0,0.0,1,0.5\n";
+  std::string err = run(good + "/A.csv " + d / "cols.csv");
+  EXPECT_EQ(rc, 3);
+  EXPECT_EQ(err.rfind("mimicry: error: " + d / "cols.csv" + ": missing columns: AU02_r", 0), 0u) << err;
+  // Not a feature table at all.
+  std::ofstream(d / "other.csv") << "a,b\n1,2\n";
+  err = run(good + "/A.csv " + d / "other.csv");
+  EXPECT_EQ(rc, 3);
+  EXPECT_NE(err.find("not a feature table"), std::string::npos) << err;
+  // All-NaN AUs (every cell empty) -> no usable frames.
+  {
+    std::ifstream in(good + "/B.csv");
+    std::string line;
+    std::getline(in, line);
+    std::ofstream out(d / "nan.csv");
+    out << line << "\n";
+    while (std::getline(in, line)) {
+      const auto c1 = line.find(','), c2 = line.find(',', c1 + 1), c3 = line.find(',', c2 + 1),
+                 c4 = line.find(',', c3 + 1);
+      out << line.substr(0, c4 + 1) << std::string(19, ',') << "\n";
+    }
+  }
+  err = run(good + "/A.csv " + d / "nan.csv");
+  EXPECT_EQ(rc, 3);
+  EXPECT_NE(err.find("no usable frames"), std::string::npos) << err;
+  // A participant without faces (success 0 everywhere).
+  {
+    std::ifstream in(good + "/B.csv");
+    std::string line, all;
+    std::getline(in, line);
+    std::ofstream out(d / "noface.csv");
+    out << line << "\n";
+    while (std::getline(in, line)) {
+      const auto c1 = line.find(','), c2 = line.find(',', c1 + 1), c3 = line.find(',', c2 + 1);
+      out << line.substr(0, c3) << ",0" << line.substr(line.find(',', c3 + 1)) << "\n";
+    }
+  }
+  err = run(good + "/A.csv " + d / "noface.csv");
+  EXPECT_EQ(rc, 3);
+  EXPECT_NE(err.find(d / "noface.csv" + ": no frames with a face"), std::string::npos) << err;
+  // Recordings that do not overlap.
+  err = run(good + "/A.csv " + good + "/B.csv --offset B=1000");
+  EXPECT_EQ(rc, 3);
+  EXPECT_NE(err.find("do not overlap in time"), std::string::npos) << err;
+  // A single participant.
+  err = run(good + "/A.csv");
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(err.find("two or more faces"), std::string::npos) << err;
+  // Unknown ids and malformed options.
+  run(good + "/A.csv " + good + "/B.csv --offset C=1");
+  EXPECT_EQ(rc, 2);
+  run(good + "/A.csv " + good + "/B.csv --name X");
+  EXPECT_EQ(rc, 2);
+  err = run(good + "/A.csv /nonexistent/b.csv");
+  EXPECT_EQ(rc, 3);
+  EXPECT_EQ(err, "mimicry: error: /nonexistent/b.csv: no such file\n");
+  // Each error is one line.
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1);
+}
+
+TEST(Analyze, OpenFaceCsvsAreReadAsInputs) {
+  const std::string of = kShared + "/media/openface/2015-10-15-15-14.csv";
+  if (!fs::exists(of)) GTEST_SKIP() << "../shared absent";
+  // The same OpenFace output as both participants, B's clock 0.5 s later: B follows A by 0.5 s.
+  TempDir d;
+  AnalyzeOptions o;
+  o.inputs = {of, of};
+  o.out_dir = d / "o";
+  auto dup = RunAnalyze(o);
+  ASSERT_FALSE(dup.ok()) << "two inputs with one id";
+  EXPECT_NE(dup.status().message().find("use --name ID=FILE"), std::string::npos);
+  fs::copy_file(of, d / "b.csv");
+  o.inputs = {of, d / "b.csv"};
+  o.names = {{"A", of}, {"B", d / "b.csv"}};
+  o.offsets_s = {{"B", 0.5}};
+  auto r = RunAnalyze(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const auto j = Summary(o.out_dir);
+  EXPECT_EQ(j["participants"][0]["format"], "openface");
+  ExpectLeader(j["pairs"][0], "A", 0.5, 0.05, 0.01, "OpenFace CSV vs itself +0.5 s");
+}
+
+}  // namespace
+}  // namespace mimicry::pipeline

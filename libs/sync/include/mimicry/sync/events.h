@@ -1,0 +1,99 @@
+// Expression events and event-based mimicry.
+//
+// An event is a robust rise of an action (a group of AUs, table below) over the person's
+// neutral: the action's intensity (the largest of its AUs, smoothed) exceeds a threshold for
+// at least min_duration_s. Events of different actions whose onsets fall within merge_s are
+// one expression; its primary action is the one first in priority order (the defining
+// action: a smile with a cheek raise is a smile). An event of X is answered when Y has an
+// event with onset in [min_latency_s, max_latency_s] after X's onset: strictly when Y's
+// primary action is X's, broadly when it is another action of the same affect class.
+// docs/analyze.md lists the actions and classes.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace mimicry::sync {
+
+struct Action {
+  const char* name;
+  std::array<int, 2> aus;  // 0 = unused slot
+  const char* affect;      // positive, negative, surprise
+};
+// In priority order.
+std::span<const Action> Actions();
+int ActionIndex(const std::string& name);  // -1 if unknown
+
+struct EventOptions {
+  double threshold = 1.0;       // AU intensity (0-5) an action must exceed ...
+  double noise_k = 3.0;         // ... and also median + noise_k robust SDs of that action's intensity
+  double min_duration_s = 0.25; // above threshold at least this long
+  double smooth_s = 0.2;        // moving average before detection
+  double merge_s = 0.3;         // onsets of different actions this close form one expression
+  double onset_fraction = 0.25; // onset/offset: where the intensity crosses this fraction of the peak
+};
+
+struct ExprEvent {
+  double onset_s = 0, apex_s = 0, offset_s = 0;  // seconds on the common clock
+  float intensity = 0;                             // peak AU intensity
+  int action = 0;                                  // primary action (index into Actions())
+  std::vector<int> actions;                        // all actions in the expression
+};
+
+// `aus[k]` is the intensity series of AU kAuCodes[k] (face/facs.h order: 1 2 4 5 6 7 9 10 12
+// 14 15 17 20 23 25 26 45) on a clock starting at t0_s with rate_hz; NaN = missing (an
+// event never spans missing samples).
+std::vector<ExprEvent> DetectEvents(const std::vector<std::span<const float>>& aus, double t0_s, double rate_hz,
+                                    const EventOptions& o);
+
+struct MatchOptions {
+  double min_latency_s = 0.2;
+  double max_latency_s = 3.0;
+};
+
+struct Match {
+  int from = -1, to = -1;  // indices into the leader's and the follower's events
+  bool strict = false;
+  double latency_s = 0;
+};
+
+// Answers by `to` of the events of `from` (each event answers at most one, and is answered
+// at most once; strict answers are preferred, then the earliest).
+std::vector<Match> MatchEvents(const std::vector<ExprEvent>& from, const std::vector<ExprEvent>& to,
+                               const MatchOptions& o);
+
+enum class EventSurrogate { kCircularShift, kSegmentShuffle };
+
+struct MimicryStat {
+  int events = 0;        // events of the leader
+  int count = 0;         // answered (strict or broad)
+  double expected = 0;   // mean count over surrogates
+  double index = 0;      // (count - expected) / (events - expected), NaN when events <= expected
+  double p = 1;          // (#{surrogate count >= count} + 1) / (N + 1)
+  double median_latency_s = 0;  // NaN without answers
+};
+
+struct MimicryResult {
+  MimicryStat strict_ab, strict_ba, broad_ab, broad_ba;  // ab: b answers a
+  std::vector<Match> ab, ba;
+  double direction_p = 1;  // surrogate p of |(count_ab - exp_ab) - (count_ba - exp_ba)|
+};
+
+struct MimicryOptions {
+  MatchOptions match;
+  int surrogates = 1000;
+  uint64_t seed = 1;
+  EventSurrogate kind = EventSurrogate::kCircularShift;
+  double min_shift_s = 10;   // circular shifts of b's events: at least this far, wrapping
+  double segment_s = 10;     // segment shuffle: b's time line cut into segments this long
+};
+
+// Mimicry in both directions between a and b over a session of `duration_s` seconds
+// starting at t0_s. Surrogates move b's events (whole), keeping a's.
+MimicryResult Mimicry(const std::vector<ExprEvent>& a, const std::vector<ExprEvent>& b, double t0_s,
+                      double duration_s, const MimicryOptions& o);
+
+}  // namespace mimicry::sync
