@@ -143,7 +143,10 @@ int main(int argc, char** argv) {
   bool an_quiet = false, an_no_scale = false;
   auto* analyze = app.add_subcommand("analyze", "Synchrony, leader/follower, strict and broad mimicry, contagion, with surrogates");
   analyze->add_option("inputs", an.inputs, "Recordings: videos or feature CSVs (mimicry, OpenFace 2.0, py-feat), one per "
-                                           "participant; or one recording with 2+ faces")->required();
+                                           "participant; or one recording with 2+ faces");
+  std::string an_sessions;
+  analyze->add_option("--sessions", an_sessions,
+                      "CSV (session,participant,file[,offset_s]): analyse several sessions, plus pseudo-pairs across them");
   analyze->add_option("-o,--output", an.out_dir, "Output folder")->required();
   analyze->add_option("--surrogates", an.surrogates, "Surrogates per test")->capture_default_str()->check(CLI::NonNegativeNumber);
   analyze->add_option("--seed", an.seed, "Random seed (same seed, same p-values)")->capture_default_str();
@@ -223,6 +226,15 @@ int main(int argc, char** argv) {
     an.extract.detector = *kind;
     an.command_line = JoinArgv(argc, argv);
     an.quiet = an_quiet;
+    if (an.inputs.empty() == an_sessions.empty()) {
+      std::fprintf(stderr, "mimicry: error: analyze: give either input files or --sessions FILE (see --help)\n");
+      return kExitUsage;
+    }
+    if (!an_sessions.empty()) {
+      auto ss = mimicry::pipeline::ReadSessionsCsv(an_sessions);
+      if (!ss.ok()) return Fail(ss.status());
+      an.sessions = *ss;
+    }
     if (an_no_scale) an.prepare.subtract_baseline = an.prepare.standardize = false;
     an.correlation_surrogate = an_corr == "phase" ? mimicry::sync::SurrogateKind::kPhaseRandomised
                                                   : mimicry::sync::SurrogateKind::kCircularShift;
@@ -248,7 +260,7 @@ int main(int argc, char** argv) {
     });
     bar.Finish();
     if (!r.ok()) return Fail(r.status());
-    if (!an_quiet) std::printf("mimicry analyze (%.1f s)\n%s  output  %s\n", r->wall_s, r->text.c_str(), r->summary_json.c_str());
+    if (!an_quiet) std::printf("mimicry analyze (%.1f s)\n%s  output    %s (docs/analyze.md)\n", r->wall_s, r->text.c_str(), r->summary_json.c_str());
     return kExitOk;
   }
   if (*demo) {
@@ -262,12 +274,12 @@ int main(int argc, char** argv) {
         "mimicry demo\n"
         "  made    %s: a 60-s two-person call, A left, B right (%.0f s)\n"
         "  truth   %s: %d expression events; B answered A %d times, A answered B %d times\n"
-        "  found   %d faces, with success in %lld of %lld frames (%.1f s)\n"
-        "  output  %s (per-frame landmarks and head pose; columns in docs/extract_csv.md)\n"
-        "  next    the mimicry analysis and its report (mimicry analyze) are not built yet\n",
+        "  found   %d faces, with success in %lld of %lld frames (%.1f s) -> %s\n"
+        "  analysis (%.1f s; P1 = A, P2 = B)\n%s"
+        "  output  %s (docs/analyze.md)\n",
         r->call_video.c_str(), r->synth_s, r->truth_json.c_str(), r->events, r->answers_a_to_b, r->answers_b_to_a,
         r->faces, static_cast<long long>(r->frames_with_face), static_cast<long long>(r->frames), r->extract_s,
-        r->features_csv.c_str());
+        r->features_csv.c_str(), r->analyze_s, r->analysis_text.c_str(), r->analysis_json.c_str());
     return kExitOk;
   }
   if (*synth) {
@@ -299,7 +311,8 @@ int main(int argc, char** argv) {
       std::filesystem::create_directories(synth_out, ec);
       for (size_t p = 0; p < sc->participants.size(); ++p) {
         const std::string path = synth_out + "/" + sc->participants[p].id + ".csv";
-        auto st = mimicry::pipeline::WriteScenarioFeatureCsv(*sc, static_cast<int>(p), path, features_noise, sc->seed + p);
+        auto st = mimicry::pipeline::WriteScenarioFeatureCsv(*sc, static_cast<int>(p), path, features_noise,
+                                                             sc->seed * 1000003 + p);  // distinct per seed and participant
         if (!st.ok()) return Fail(st);
       }
       std::ofstream(synth_out + "/truth.json") << mimicry::synth::TruthJson(*sc);

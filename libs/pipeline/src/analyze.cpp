@@ -7,6 +7,8 @@
 #include <fstream>
 #include <limits>
 #include <set>
+#include <map>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -185,28 +187,28 @@ Rapport ComputeRapport(const ChannelResult& smile, const ChannelResult& valence,
 
 }  // namespace
 
-Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress& progress) {
-  const auto t_start = Clock::now();
+// The participants of one session on their shared clock, prepared, with their events.
+struct Session {
+  std::vector<io::FeatureTable> tables;
+  std::vector<Participant> ps;
+  double t0 = 0;
+  size_t n = 0;
+};
+
+Result<Session> LoadSession(const AnalyzeOptions& o, const AnalyzeProgress& progress) {
   auto report = [&](const char* stage, double f) {
     if (progress) progress(stage, f);
   };
-  if (o.inputs.empty()) return InvalidArgument("analyze: no input given");
-  if (o.out_dir.empty()) return InvalidArgument("analyze: no output folder given (-o)");
-  if (!(o.rate_hz > 0)) return InvalidArgument("--rate must be > 0");
-  if (o.surrogates < 0) return InvalidArgument("--surrogates must be >= 0");
-  std::error_code ec;
-  fs::create_directories(fs::path(o.out_dir) / "features", ec);
-  if (ec) return OutputError(o.out_dir + ": cannot create: " + ec.message());
-
+  Session session;
+  auto& tables = session.tables;
+  auto& ps = session.ps;
   // 1. Inputs -> participants.
-  std::vector<io::FeatureTable> tables;
-  for (size_t i = 0; i < o.inputs.size(); ++i) {
+    for (size_t i = 0; i < o.inputs.size(); ++i) {
     report("reading", static_cast<double>(i) / static_cast<double>(o.inputs.size()));
     auto t = LoadInput(o.inputs[i], o);
     if (!t.ok()) return t.status();
     tables.push_back(std::move(t).value());
   }
-  std::vector<Participant> ps;
   auto frames_of = [](const TimeSeries& s) { return static_cast<int64_t>(s.size()); };
   if (tables.size() == 1) {
     const auto& t = tables[0];
@@ -302,6 +304,33 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
     for (int k = 0; k < face::kNumAus; ++k) aus.emplace_back(p.u.data[static_cast<size_t>(k)]);
     p.events = sync::DetectEvents(aus, t0, o.rate_hz, o.events);
   }
+  for (auto& p : ps) p.raw = nullptr;  // the tables may move with the session
+  session.t0 = t0;
+  session.n = n;
+  return session;
+}
+
+Result<AnalyzeResult> RunSessions(const AnalyzeOptions& o, const AnalyzeProgress& progress);
+
+Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress& progress) {
+  const auto t_start = Clock::now();
+  auto report = [&](const char* stage, double f) {
+    if (progress) progress(stage, f);
+  };
+  if (!o.sessions.empty()) return RunSessions(o, progress);
+  if (o.inputs.empty()) return InvalidArgument("analyze: no input given");
+  if (o.out_dir.empty()) return InvalidArgument("analyze: no output folder given (-o)");
+  if (!(o.rate_hz > 0)) return InvalidArgument("--rate must be > 0");
+  if (o.surrogates < 0) return InvalidArgument("--surrogates must be >= 0");
+  std::error_code ec;
+  fs::create_directories(fs::path(o.out_dir) / "features", ec);
+  if (ec) return OutputError(o.out_dir + ": cannot create: " + ec.message());
+
+  auto loaded = LoadSession(o, progress);
+  if (!loaded.ok()) return loaded.status();
+  std::vector<Participant>& ps = loaded->ps;
+  const double t0 = loaded->t0;
+  const size_t n = loaded->n;
   const auto names = ChannelNames();
 
   // 3. Pairs.
@@ -309,6 +338,7 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
   std::string windows_csv = "a,b,level,channel,t_start_s,peak_r,peak_lag_s\n";
   std::string pairs_csv = "a,b,channel,windows,peak_r_mean,peak_r_sd,peak_lag_mean_s,peak_lag_sd_s,coupling_peak,coupling_lag_s,p,q\n";
   std::string events_csv = "participant,event,onset_s,apex_s,offset_s,intensity,action,affect,actions,answer_to,answer_event,mode,latency_s\n";
+  std::string rapport_csv = "a,b,t_start_s,rapport\n";
   std::string text;
   struct Answer {
     std::string to, mode;
@@ -388,6 +418,7 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
         answer_times.push_back(A.events[static_cast<size_t>(m.to)].onset_s - t0);
       }
       const Rapport rap = ComputeRapport(ch[c_smile], ch[c_val], answer_times, o.mimicry_wlcc, o.seed);
+      for (size_t k = 0; k < rap.t_s.size(); ++k) rapport_csv += fmt::format("{},{},{:.3f},{}\n", A.id, B.id, rap.t_s[k], Fmt(rap.value[k], 2));
 
       // Per-channel rows with BH across channels.
       std::vector<double> pv;
@@ -410,8 +441,10 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
             windows_csv += fmt::format("{},{},{},{},{:.3f},{},{}\n", A.id, B.id, level == &r.mimicry ? "mimicry" : "session",
                                        names[c], w.t_s, Fmt(w.peak_r), Fmt(w.peak_lag_s, 3));
       }
-      auto stat = [](const sync::MimicryStat& s) {
+      const double minutes = static_cast<double>(n) / o.rate_hz / 60.0;
+      auto stat = [&](const sync::MimicryStat& s) {
         return nlohmann::json{{"events", s.events},      {"count", s.count},
+                              {"rate_per_min", s.count / minutes},
                               {"expected", Num(s.expected)}, {"index", Num(s.index)},
                               {"p", Num(s.p)},           {"median_latency_s", Num(s.median_latency_s)}};
       };
@@ -475,7 +508,7 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
       if (std::isfinite(sync_r)) group_sum += sync_r;
       ++pair_count;
       text += fmt::format(
-          "{} & {}: synchrony r {:.2f} (p {}), leader {} by {:.2f} s (p {}); mimicry {}->{}: {} strict + {} broad "
+          "    {} & {}: synchrony r {:.2f} (p {}), leader {} by {:.2f} s (p {}); mimicry {}->{}: {} strict + {} broad "
           "(chance {:.1f} + {:.1f}), {}->{}: {} + {} (chance {:.1f} + {:.1f}); rapport {:.0f} [{:.0f}, {:.0f}] "
           "(heuristic)\n",
           A.id, B.id, sync_r, pooled.ok ? fmt::format("{:.3f}", pooled.peak_p) : "NA", pooled.ok ? leader : "NA",
@@ -552,6 +585,7 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
   MIMICRY_RETURN_IF_ERROR(write(dir / "windows.csv", windows_csv));
   MIMICRY_RETURN_IF_ERROR(write(dir / "pairs.csv", pairs_csv));
   MIMICRY_RETURN_IF_ERROR(write(dir / "events.csv", events_csv));
+  MIMICRY_RETURN_IF_ERROR(write(dir / "rapport.csv", rapport_csv));
   AnalyzeResult r;
   r.summary_json = (dir / "summary.json").string();
   r.participants = static_cast<int>(ps.size());
@@ -559,13 +593,212 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
   r.wall_s = wall;
   std::string head;
   for (const auto& p : ps)
-    head += fmt::format("  {}: {} ({} frames, {:.0f}% of the shared {:.1f} s with a face, {} events)\n", p.id, p.source,
+    head += fmt::format("    {}: {} ({} frames, {:.0f}% of the shared {:.1f} s with a face, {} events)\n", p.id, p.source,
                         p.frames, 100 * p.valid_fraction, static_cast<double>(n) / o.rate_hz, p.events.size());
-  r.text = "participants\n" + head + "pairs\n  " + text;
-  std::string::size_type pos = 0;
-  while ((pos = r.text.find('\n', pos + 1)) != std::string::npos && pos + 1 < r.text.size() &&
-         r.text.compare(pos + 1, 2, "  ") != 0 && r.text.compare(pos + 1, 5, "pairs") != 0)
-    r.text.insert(pos + 1, "  ");
+  r.text = "  participants\n" + head + "  pairs\n" + text;
+  return r;
+}
+
+
+Result<std::vector<AnalyzeOptions::SessionInput>> ReadSessionsCsv(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return NotFound(path + ": no such file");
+  std::ifstream in(path);
+  std::string line;
+  if (!std::getline(in, line)) return InvalidInput(path + ": empty file");
+  auto split = [](const std::string& l) {
+    std::vector<std::string> c;
+    std::stringstream ss(l);
+    for (std::string x; std::getline(ss, x, ',');) {
+      const size_t b = x.find_first_not_of(" \t\r"), e = x.find_last_not_of(" \t\r");
+      c.push_back(b == std::string::npos ? "" : x.substr(b, e - b + 1));
+    }
+    return c;
+  };
+  const auto h = split(line);
+  auto col = [&](const char* n) {
+    for (size_t i = 0; i < h.size(); ++i)
+      if (h[i] == n) return static_cast<int>(i);
+    return -1;
+  };
+  const int cs = col("session"), cp = col("participant"), cf = col("file"), co = col("offset_s");
+  if (cs < 0 || cp < 0 || cf < 0) return InvalidInput(path + ": needs the columns session, participant, file");
+  std::vector<AnalyzeOptions::SessionInput> out;
+  int no = 1;
+  while (std::getline(in, line)) {
+    ++no;
+    if (line.empty() || line == "\r") continue;
+    const auto c = split(line);
+    auto at = [&](int k) { return k >= 0 && static_cast<size_t>(k) < c.size() ? c[static_cast<size_t>(k)] : std::string(); };
+    AnalyzeOptions::SessionInput si{at(cs), at(cp), at(cf), 0};
+    if (si.session.empty() || si.participant.empty() || si.file.empty())
+      return InvalidInput(path + ": line " + std::to_string(no) + ": empty session, participant or file");
+    if (fs::path(si.file).is_relative()) si.file = (fs::path(path).parent_path() / si.file).string();
+    if (!at(co).empty()) {
+      char* end = nullptr;
+      si.offset_s = std::strtod(at(co).c_str(), &end);
+      if (end == nullptr || *end != '\0') return InvalidInput(path + ": line " + std::to_string(no) + ": bad offset_s");
+    }
+    out.push_back(si);
+  }
+  if (out.empty()) return InvalidInput(path + ": no sessions listed");
+  return out;
+}
+
+namespace {
+
+struct LightStat {
+  double peak = kNaN;       // pooled coupling peak (synchrony)
+  int answers_ab = 0;       // b answering a (strict + broad)
+  int answers_ba = 0;
+};
+
+// Observed statistics of a (possibly pseudo) pair, without surrogates: the first `len`
+// samples of each, events on a's clock.
+LightStat Light(const Participant& a, double ta0, const Participant& b, double tb0, size_t len, const AnalyzeOptions& o) {
+  LightStat st;
+  const auto names = ChannelNames();
+  std::vector<std::span<const float>> xs, ys;
+  for (size_t c = 0; c < names.size(); ++c) {
+    if (!Expressive(names[c])) continue;
+    xs.emplace_back(a.prep.data[c].data(), len);
+    ys.emplace_back(b.prep.data[c].data(), len);
+  }
+  sync::CouplingOptions co;
+  co.window_s = o.mimicry_wlcc.window_s;
+  co.max_lag_s = o.mimicry_wlcc.max_lag_s;
+  co.min_shift_s = o.min_shift_s;
+  co.surrogates = 0;
+  const auto c = sync::Coupling(xs, ys, o.rate_hz, co);
+  if (c.ok) st.peak = c.observed.peak;
+  const double end = ta0 + static_cast<double>(len) / o.rate_hz;
+  std::vector<sync::ExprEvent> ea, eb;
+  for (const auto& e : a.events)
+    if (e.offset_s < end) ea.push_back(e);
+  for (auto e : b.events) {
+    const double d = ta0 - tb0;
+    e.onset_s += d;
+    e.apex_s += d;
+    e.offset_s += d;
+    if (e.offset_s < end) eb.push_back(e);
+  }
+  st.answers_ab = static_cast<int>(sync::MatchEvents(ea, eb, o.match).size());
+  st.answers_ba = static_cast<int>(sync::MatchEvents(eb, ea, o.match).size());
+  return st;
+}
+
+}  // namespace
+
+Result<AnalyzeResult> RunSessions(const AnalyzeOptions& o, const AnalyzeProgress& progress) {
+  const auto t_start = Clock::now();
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<AnalyzeOptions::SessionInput>> by;
+  for (const auto& si : o.sessions) {
+    if (!by.count(si.session)) order.push_back(si.session);
+    by[si.session].push_back(si);
+  }
+  struct Loaded {
+    std::string name;
+    Session s;
+  };
+  std::vector<Loaded> all;
+  std::string text;
+  for (size_t k = 0; k < order.size(); ++k) {
+    AnalyzeOptions sub = o;
+    sub.sessions.clear();
+    sub.inputs.clear();
+    sub.names.clear();
+    sub.offsets_s.clear();
+    for (const auto& si : by[order[k]]) {
+      sub.inputs.push_back(si.file);
+      sub.names[si.participant] = si.file;
+      if (si.offset_s != 0) sub.offsets_s[si.participant] = si.offset_s;
+    }
+    if (sub.inputs.size() < 2)
+      return InvalidArgument("session " + order[k] + ": needs two or more participants (one file each)");
+    sub.out_dir = (fs::path(o.out_dir) / order[k]).string();
+    if (progress) progress("session " + order[k], static_cast<double>(k) / static_cast<double>(order.size()));
+    auto r = RunAnalyze(sub);
+    if (!r.ok()) return r.status();
+    text += "  session " + order[k] + "\n" + r->text;
+    auto s = LoadSession(sub, {});
+    if (!s.ok()) return s.status();
+    all.push_back({order[k], std::move(s).value()});
+  }
+  // Pseudo-pairs: for each session's pair of roles (X, Y), X of this session with Y of every
+  // other session, and Y of this session with X of every other one.
+  auto find = [](const Session& s, const std::string& id) -> const Participant* {
+    for (const auto& p : s.ps)
+      if (p.id == id) return &p;
+    return nullptr;
+  };
+  nlohmann::json jp = nlohmann::json::array();
+  int pseudo_total = 0;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Session& si = all[i].s;
+    for (size_t x = 0; x < si.ps.size(); ++x)
+      for (size_t y = x + 1; y < si.ps.size(); ++y) {
+        const Participant& X = si.ps[x];
+        const Participant& Y = si.ps[y];
+        const LightStat obs = Light(X, si.t0, Y, si.t0, si.n, o);
+        std::vector<LightStat> null;
+        for (size_t j = 0; j < all.size(); ++j) {
+          if (j == i) continue;
+          const Session& sj = all[j].s;
+          if (const Participant* Yj = find(sj, Y.id))
+            null.push_back(Light(X, si.t0, *Yj, sj.t0, std::min(si.n, sj.n), o));
+          if (const Participant* Xj = find(sj, X.id))
+            null.push_back(Light(*Xj, sj.t0, Y, si.t0, std::min(si.n, sj.n), o));
+        }
+        pseudo_total += static_cast<int>(null.size());
+        auto test = [&](auto get, double observed) {
+          int k = 0, m = 0;
+          double sum = 0;
+          for (const auto& s : null) {
+            const double v = get(s);
+            if (!std::isfinite(v)) continue;
+            ++m;
+            sum += v;
+            k += v >= observed ? 1 : 0;
+          }
+          return nlohmann::json{{"observed", Num(observed)},
+                                {"pseudo_mean", m ? Num(sum / m) : nlohmann::json(nullptr)},
+                                {"pseudo_pairs", m},
+                                {"p", m && std::isfinite(observed) ? Num((k + 1.0) / (m + 1.0)) : nlohmann::json(nullptr)}};
+        };
+        jp.push_back({{"session", all[i].name},
+                      {"a", X.id},
+                      {"b", Y.id},
+                      {"synchrony", test([](const LightStat& s) { return s.peak; }, obs.peak)},
+                      {"mimicry_a_to_b", test([](const LightStat& s) { return static_cast<double>(s.answers_ab); }, obs.answers_ab)},
+                      {"mimicry_b_to_a", test([](const LightStat& s) { return static_cast<double>(s.answers_ba); }, obs.answers_ba)}});
+        const auto& last = jp.back();
+        text += fmt::format("  pseudo-pairs, session {} {} & {}: synchrony p {}, answers {}->{} p {}, {}->{} p {} ({} pseudo-pairs)\n",
+                            all[i].name, X.id, Y.id, last["synchrony"]["p"].dump(), X.id, Y.id,
+                            last["mimicry_a_to_b"]["p"].dump(), Y.id, X.id, last["mimicry_b_to_a"]["p"].dump(), null.size());
+      }
+  }
+  nlohmann::json j;
+  j["version"] = MIMICRY_VERSION;
+  j["tool"] = "mimicry analyze --sessions";
+  j["command_line"] = o.command_line;
+  j["sessions"] = order;
+  j["pairs"] = jp;
+  j["method"] = "pseudo-pairs: one role's participant from one session with the other role's from another "
+                "(roles = participant ids), each pair's first min(length) samples on its own clock; "
+                "p = (#{pseudo >= observed} + 1) / (#pseudo + 1)";
+  const fs::path out = fs::path(o.out_dir) / "sessions.json";
+  std::ofstream f(out);
+  f << j.dump(2) << "\n";
+  f.close();
+  if (!f) return OutputError(out.string() + ": cannot write");
+  AnalyzeResult r;
+  r.summary_json = out.string();
+  r.text = text;
+  r.participants = static_cast<int>(o.sessions.size());
+  r.pairs = static_cast<int>(jp.size());
+  r.wall_s = std::chrono::duration<double>(Clock::now() - t_start).count();
+  (void)pseudo_total;
   return r;
 }
 

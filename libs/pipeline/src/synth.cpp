@@ -1,5 +1,7 @@
 #include "mimicry/pipeline/synth.h"
 
+#include "mimicry/pipeline/analyze.h"
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -239,6 +241,17 @@ Result<DemoSummary> RunDemo(const DemoOptions& o, const SynthProgressFn& progres
   d.frames_with_face = x->frames_with_face;
   d.faces = x->faces;
   d.extract_s = x->wall_s;
+  // The analysis, as a user would run it on the call: P1 (left, A) and P2 (right, B).
+  AnalyzeOptions a;
+  a.inputs = {d.features_csv};
+  a.out_dir = (fs::path(o.out_dir) / "analysis").string();
+  a.seed = o.seed;
+  a.command_line = "mimicry demo";
+  auto r = RunAnalyze(a);
+  if (!r.ok()) return r.status();
+  d.analysis_json = r->summary_json;
+  d.analysis_text = r->text;
+  d.analyze_s = r->wall_s;
   return d;
 }
 

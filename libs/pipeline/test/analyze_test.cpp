@@ -63,7 +63,8 @@ TEST(Analyze, KnownLagOnRealFootageMirroredAndReencoded) {
   ExpectLeader(j["pairs"][0], "A", 0.8, 0.1, 0.01, "real clip vs itself +0.8 s, mirrored, 25 fps");
   EXPECT_LT(j["pairs"][0]["synchrony"]["p"].get<double>(), 0.01);
   // Every output is there, with its header.
-  for (const char* f : {"windows.csv", "pairs.csv", "events.csv", "features/A.csv", "features/B.csv", "extract/B.csv"})
+  for (const char* f : {"windows.csv", "pairs.csv", "events.csv", "rapport.csv", "features/A.csv", "features/B.csv",
+                        "extract/B.csv"})
     EXPECT_TRUE(fs::exists(o.out_dir + "/" + f)) << f;
   EXPECT_EQ(ReadCsv(o.out_dir + "/pairs.csv").rows.size(), 21u);
   EXPECT_EQ(j["parameters"]["seed"], 1);
@@ -175,6 +176,39 @@ TEST(Analyze, NullDyadsAreCalibrated) {
   EXPECT_LE(lead, dyads * 7 / 100);
   EXPECT_LE(sync, dyads * 7 / 100 + 1);
   EXPECT_LE(events, dyads * 7 / 100 + 1);
+}
+
+// Several sessions together: pseudo-pairs across sessions (A of one with B of another)
+// are a second null. Real pairs must beat every pseudo-pair on synchrony and on B's
+// answers to A; A never answers B.
+TEST(Analyze, PseudoPairsAcrossSessions) {
+  TempDir d;
+  std::string table = "session,participant,file\n";
+  for (int k = 1; k <= 6; ++k) {
+    const std::string dir = FeatureDyad(d, "dyad", 0.6, static_cast<uint64_t>(k), 120);
+    table += fmt::format("s{},A,{}/A.csv\ns{},B,{}/B.csv\n", k, dir, k, dir);
+  }
+  std::ofstream(d / "sessions.csv") << table;
+  auto sessions = ReadSessionsCsv(d / "sessions.csv");
+  ASSERT_TRUE(sessions.ok()) << sessions.status().message();
+  AnalyzeOptions o;
+  o.sessions = *sessions;
+  o.out_dir = d / "out";
+  o.surrogates = 100;
+  auto r = RunAnalyze(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::ifstream in(d / "out/sessions.json");
+  const auto j = nlohmann::json::parse(in);
+  ASSERT_EQ(j["pairs"].size(), 6u);
+  for (const auto& p : j["pairs"]) {
+    EXPECT_EQ(p["synchrony"]["pseudo_pairs"], 10);
+    EXPECT_NEAR(p["synchrony"]["p"].get<double>(), 1.0 / 11, 1e-9) << p["session"];
+    EXPECT_NEAR(p["mimicry_a_to_b"]["p"].get<double>(), 1.0 / 11, 1e-9) << p["session"];
+    EXPECT_GT(p["mimicry_b_to_a"]["p"].get<double>(), 0.2) << p["session"];
+    EXPECT_TRUE(fs::exists(d / ("out/" + p["session"].get<std::string>() + "/summary.json")));
+  }
+  std::ofstream(d / "bad.csv") << "session,who,file\n";
+  EXPECT_FALSE(ReadSessionsCsv(d / "bad.csv").ok());
 }
 
 TEST(Analyze, BadInputsAreClearErrors) {

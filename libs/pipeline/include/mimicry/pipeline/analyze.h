@@ -43,7 +43,21 @@ struct AnalyzeOptions {
   int min_faces_fraction_pct = 25;              // one-video mode: faces with >= this % of the top face's frames
   std::string command_line;                     // recorded in summary.json
   bool quiet = false;                           // no progress from extraction
+
+  // Several sessions analysed together (--sessions FILE; `inputs` then stays empty): each
+  // session is analysed as above into OUT/<session>/, and pseudo-pairs across sessions
+  // (one role's participant from one session with the other role's from another; roles =
+  // participant ids) give a second null for synchrony and mimicry: OUT/sessions.json.
+  struct SessionInput {
+    std::string session, participant, file;
+    double offset_s = 0;
+  };
+  std::vector<SessionInput> sessions;
 };
+
+// Reads a sessions table: CSV with a header `session,participant,file[,offset_s]`; file
+// paths relative to the table's folder. Errors: NotFound, InvalidInput naming the file.
+Result<std::vector<AnalyzeOptions::SessionInput>> ReadSessionsCsv(const std::string& path);
 
 struct AnalyzeResult {
   std::string summary_json, text;  // path of summary.json; the human-readable summary

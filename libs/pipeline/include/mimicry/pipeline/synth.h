@@ -53,7 +53,8 @@ struct DemoSummary {
   int events = 0, answers_a_to_b = 0, answers_b_to_a = 0;
   int64_t frames = 0, frames_with_face = 0;
   int faces = 0;
-  double synth_s = 0, extract_s = 0;
+  double synth_s = 0, extract_s = 0, analyze_s = 0;
+  std::string analysis_json, analysis_text;  // analysis/summary.json and its text summary
 };
 
 // The demo a new user runs first: a 60-s two-person call with mimicry both ways (A leads
