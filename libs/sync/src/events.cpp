@@ -141,13 +141,17 @@ std::vector<ExprEvent> DetectEvents(const std::vector<std::span<const float>>& a
   for (size_t i = 0; i < found.size();) {
     size_t j = i + 1;
     while (j < found.size() && found[j].onset_s - found[i].onset_s <= o.merge_s) ++j;
-    size_t primary = i;
+    // Primary: among the actions at least 70% as intense as the strongest, the first in
+    // priority order (a smile with an equally strong cheek raise is a smile; a faint
+    // co-occurring action does not override a clear one).
     ExprEvent e;
     for (size_t k = i; k < j; ++k) {
-      if (found[k].action < found[primary].action) primary = k;
       e.actions.push_back(found[k].action);
       e.intensity = std::max(e.intensity, found[k].intensity);
     }
+    size_t primary = j;
+    for (size_t k = i; k < j; ++k)
+      if (found[k].intensity >= 0.7f * e.intensity && (primary == j || found[k].action < found[primary].action)) primary = k;
     e.onset_s = found[primary].onset_s;
     e.apex_s = found[primary].apex_s;
     e.offset_s = found[primary].offset_s;

@@ -3,8 +3,9 @@
 // An event is a robust rise of an action (a group of AUs, table below) over the person's
 // neutral: the action's intensity (the largest of its AUs, smoothed) exceeds a threshold for
 // at least min_duration_s. Events of different actions whose onsets fall within merge_s are
-// one expression; its primary action is the one first in priority order (the defining
-// action: a smile with a cheek raise is a smile). An event of X is answered when Y has an
+// one expression; its primary action is, among its actions at least 70% as intense as the
+// strongest, the first in priority order (the defining action: a smile with an equally
+// strong cheek raise is a smile). An event of X is answered when Y has an
 // event with onset in [min_latency_s, max_latency_s] after X's onset: strictly when Y's
 // primary action is X's, broadly when it is another action of the same affect class.
 // docs/analyze.md lists the actions and classes.
