@@ -335,7 +335,7 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
 
   // 3. Pairs.
   nlohmann::json jpairs = nlohmann::json::array();
-  std::string windows_csv = "a,b,level,channel,t_start_s,peak_r,peak_lag_s\n";
+  std::string windows_csv = "a,b,level,channel,t_start_s,peak_r,peak_z,peak_lag_s\n";
   std::string pairs_csv = "a,b,channel,windows,peak_r_mean,peak_r_sd,peak_lag_mean_s,peak_lag_sd_s,coupling_peak,coupling_lag_s,p,q\n";
   std::string events_csv = "participant,event,onset_s,apex_s,offset_s,intensity,action,affect,actions,answer_to,answer_event,mode,latency_s\n";
   std::string rapport_csv = "a,b,t_start_s,rapport\n";
@@ -438,8 +438,10 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
                          {"q", r.coupling.ok ? Num(q[c]) : nlohmann::json(nullptr)}};
         for (const auto* level : {&r.mimicry, &r.session})
           for (const auto& w : level->windows)
-            windows_csv += fmt::format("{},{},{},{},{:.3f},{},{}\n", A.id, B.id, level == &r.mimicry ? "mimicry" : "session",
-                                       names[c], w.t_s, Fmt(w.peak_r), Fmt(w.peak_lag_s, 3));
+            windows_csv += fmt::format("{},{},{},{},{:.3f},{},{},{}\n", A.id, B.id, level == &r.mimicry ? "mimicry" : "session",
+                                       names[c], w.t_s, Fmt(w.peak_r),
+                                       std::isfinite(w.peak_r) ? Fmt(sync::FisherZ(w.peak_r)) : std::string(),
+                                       Fmt(w.peak_lag_s, 3));
       }
       const double minutes = static_cast<double>(n) / o.rate_hz / 60.0;
       auto stat = [&](const sync::MimicryStat& s) {
