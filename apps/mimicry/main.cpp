@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> synth_faces;
   bool synth_quiet = false;
   auto* synth = app.add_subcommand("synth", "Synthetic ground truth: real face photos animated by scripted action units");
-  synth->add_option("--preset", preset.preset, "dyad or null")->capture_default_str();
+  synth->add_option("--preset", preset.preset, "dyad, null, micro (spotting set: 3 faces) or demo")->capture_default_str();
   synth->add_option("--scenario", scenario_file, "A scenario JSON file instead of a preset (docs/synth.md)");
   synth->add_option("--lag", preset.lag_s, "dyad: B answers A this many seconds later")->capture_default_str();
   synth->add_option("--mode", preset.mode, "dyad: strict, broad or mixed answers")->capture_default_str();
@@ -302,7 +302,8 @@ int main(int argc, char** argv) {
       preset.faces = synth_faces;
       const std::string assets = mimicry::pipeline::DefaultAssetsDir();
       if (preset.faces.empty())
-        preset.faces = {assets + "/astronaut.png", assets + "/faces/Tom_Cruise_avp_2014_4.jpg"};
+        preset.faces = {assets + "/astronaut.png", assets + "/faces/Tom_Cruise_avp_2014_4.jpg",
+                        assets + "/faces/2008_002506.jpg"};
       sc = mimicry::synth::MakePreset(preset);
     }
     if (!sc.ok()) return Fail(sc.status());

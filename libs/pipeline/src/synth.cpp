@@ -96,10 +96,14 @@ Result<SynthSummary> RunSynth(const SynthOptions& o, const SynthProgressFn& prog
   if (ec) return OutputError(o.out_dir + ": cannot create folder: " + ec.message());
   const Noise noise = NoiseFor(s.noise);
   const size_t n = s.participants.size();
+  // Per-participant degradation (the micro preset sets one level per face).
+  std::vector<Noise> noises;
+  for (const auto& p : s.participants) noises.push_back(NoiseFor(p.noise.empty() ? s.noise : p.noise));
   std::vector<std::unique_ptr<io::VideoWriter>> writers;
-  for (const auto& p : s.participants) {
+  for (size_t q = 0; q < n; ++q) {
+    const auto& p = s.participants[q];
     auto w = io::VideoWriter::Open({.path = (fs::path(o.out_dir) / (p.id + ".mp4")).string(), .width = kW, .height = kH,
-                                    .fps_num = s.fps_num, .fps_den = s.fps_den, .quality = noise.quality});
+                                    .fps_num = s.fps_num, .fps_den = s.fps_den, .quality = noises[q].quality});
     if (!w.ok()) return w.status();
     writers.push_back(std::move(w).value());
   }
@@ -124,12 +128,12 @@ Result<SynthSummary> RunSynth(const SynthOptions& o, const SynthProgressFn& prog
   // (drawing fresh Gaussian noise for every frame cost more than rendering the face).
   constexpr int kBank = 8;
   std::vector<std::vector<cv::Mat>> bank(n);
-  if (noise.sigma > 0)
-    for (size_t p = 0; p < n; ++p)
+  for (size_t p = 0; p < n; ++p)
+    if (noises[p].sigma > 0)
       for (int b = 0; b < kBank; ++b) {
         cv::Mat nz(kH, kW, CV_16SC3);
         cv::RNG rng(s.seed * 1000003ull + p * 131 + static_cast<uint64_t>(b));
-        rng.fill(nz, cv::RNG::NORMAL, 0, noise.sigma);
+        rng.fill(nz, cv::RNG::NORMAL, 0, noises[p].sigma);
         bank[p].push_back(nz);
       }
   for (int64_t k = 0; t < s.duration_s; ++k) {
@@ -138,9 +142,10 @@ Result<SynthSummary> RunSynth(const SynthOptions& o, const SynthProgressFn& prog
       for (int p = r.start; p < r.end; ++p) {
         const synth::Expression e = synth::ExpressionAt(s, p, ts.seconds());
         cv::Mat img = rigs[static_cast<size_t>(p)]->Render(e).bgr;
-        if (noise.sigma > 0) {
+        const Noise& nz = noises[static_cast<size_t>(p)];
+        if (nz.sigma > 0) {
           // Lighting drift (slow gain change) and sensor noise.
-          const double gain = 1.0 + noise.drift * std::sin(2 * CV_PI * ts.seconds() / 23.0 + p);
+          const double gain = 1.0 + nz.drift * std::sin(2 * CV_PI * ts.seconds() / 23.0 + p);
           cv::Mat f;
           img.convertTo(f, CV_16SC3, gain);
           f += bank[static_cast<size_t>(p)][static_cast<size_t>((k * 5 + p) % kBank)];

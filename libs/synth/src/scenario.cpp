@@ -54,8 +54,12 @@ Status Validate(const Scenario& s, const std::string& src) {
     return InvalidArgument(src + ": 2 to 4 participants, got " + std::to_string(s.participants.size()));
   if (s.noise != "none" && s.noise != "low" && s.noise != "webcam")
     return InvalidArgument(src + ": noise must be none, low or webcam, got '" + s.noise + "'");
+  for (const auto& p : s.participants)
+    if (!p.noise.empty() && p.noise != "none" && p.noise != "low" && p.noise != "webcam")
+      return InvalidArgument(src + ": participant " + p.id + ": noise must be none, low or webcam");
   for (const auto& e : s.events) {
     const std::string where = src + ": event " + std::to_string(e.id);
+    if (e.aus.empty() && e.kind != EventKind::kNod) return InvalidArgument(where + ": needs at least one AU");
     if (e.participant < 0 || e.participant >= static_cast<int>(s.participants.size()))
       return InvalidArgument(where + ": unknown participant");
     for (int au : e.aus)
@@ -86,6 +90,7 @@ const char* EventKindName(EventKind k) {
     case EventKind::kMacro: return "macro";
     case EventKind::kMicro: return "micro";
     case EventKind::kBlink: return "blink";
+    case EventKind::kNod: return "nod";
   }
   return "?";
 }
@@ -99,9 +104,78 @@ std::vector<int> BroadCounterpart(const std::vector<int>& aus) {
   return aus;
 }
 
+namespace {
+
+// The spotting set: per face, alternating macro (1-3 s) and micro (1/25-1/2 s)
+// expressions from the repertoire, 2.2-3.2 s apart, with a blink or a nod in each gap.
+Result<Scenario> MakeMicro(const PresetOptions& o) {
+  if (o.faces.size() < 3) return InvalidArgument("--preset micro: three face photos are needed");
+  Scenario s;
+  s.preset = "micro";
+  s.seed = o.seed;
+  s.duration_s = std::max(o.duration_s, 100.0);
+  s.fps_num = o.fps_num;
+  s.fps_den = o.fps_den;
+  s.variable_frame_rate = o.variable_frame_rate;
+  s.noise = "webcam";
+  s.head_motion_deg = 3;  // still heads: nods are events here
+  const char* levels[3] = {"none", "low", "webcam"};
+  for (int p = 0; p < 3; ++p) s.participants.push_back({std::string(1, static_cast<char>('A' + p)), o.faces[static_cast<size_t>(p)], levels[p]});
+  Rng rng(o.seed * 31 + 7);
+  int id = 0;
+  for (int p = 0; p < 3; ++p) {
+    int micro = 0, macro = 0;
+    double t = rng.Uniform(1.0, 1.5);
+    while ((micro < 12 || macro < 12) && t < s.duration_s - 3.5) {
+      const bool is_micro = micro < 12 && (macro >= 12 || (micro + macro) % 2 == 1);
+      const Action& act = kRepertoire[rng.Pick(std::size(kRepertoire))];
+      Event e;
+      e.id = id++;
+      e.participant = p;
+      e.aus = act.aus;
+      e.onset_s = t;
+      const double dur = is_micro ? rng.Uniform(1.0 / 25, 0.5) : rng.Uniform(1.0, 3.0);
+      e.apex_s = t + dur * rng.Uniform(0.3, 0.5);
+      e.offset_s = t + dur;
+      e.intensity = static_cast<float>(rng.Uniform(is_micro ? 2.0 : 2.5, is_micro ? 4.0 : 4.5));
+      e.kind = is_micro ? EventKind::kMicro : EventKind::kMacro;
+      s.events.push_back(e);
+      (is_micro ? micro : macro)++;
+      // In the gap: a blink (AU45) or a nod, clear of the expressions.
+      const double gap = rng.Uniform(2.2, 3.2);
+      Event g;
+      g.id = id++;
+      g.participant = p;
+      g.onset_s = e.offset_s + 0.5 + rng.Uniform(0.0, 0.4);
+      if (rng.Chance(0.5)) {
+        g.aus = {45};
+        g.kind = EventKind::kBlink;
+        const double d = rng.Uniform(0.15, 0.3);
+        g.apex_s = g.onset_s + 0.4 * d;
+        g.offset_s = g.onset_s + d;
+        g.intensity = 5;
+      } else {
+        g.kind = EventKind::kNod;
+        g.apex_s = g.onset_s + 0.25;
+        g.offset_s = g.onset_s + 1.0;
+        g.intensity = static_cast<float>(rng.Uniform(1.5, 3.0));  // 3-6 degrees
+      }
+      s.events.push_back(g);
+      t = std::max(e.offset_s, g.offset_s) + gap - 1.5;
+    }
+    if (micro < 12 || macro < 12) return InvalidArgument("--preset micro: --duration too short for 12 micro and 12 macro events per face");
+  }
+  std::sort(s.events.begin(), s.events.end(), [](const Event& x, const Event& y) { return x.id < y.id; });
+  MIMICRY_RETURN_IF_ERROR(Validate(s, "preset micro"));
+  return s;
+}
+
+}  // namespace
+
 Result<Scenario> MakePreset(const PresetOptions& o) {
+  if (o.preset == "micro") return MakeMicro(o);
   if (o.preset != "dyad" && o.preset != "null" && o.preset != "demo")
-    return InvalidArgument("--preset: unknown preset '" + o.preset + "' (dyad, null, demo)");
+    return InvalidArgument("--preset: unknown preset '" + o.preset + "' (dyad, null, demo, micro)");
   if (o.mode != "strict" && o.mode != "broad" && o.mode != "mixed")
     return InvalidArgument("--mode: must be strict, broad or mixed");
   if (!(o.lag_s >= 0.2 && o.lag_s <= 2.9)) return InvalidArgument("--lag: must be within 0.2..2.9 s");
@@ -199,7 +273,8 @@ Result<Scenario> ParseScenario(const std::string& text, const std::string& src) 
     s.variable_frame_rate = j.value("variable_frame_rate", false);
     s.noise = j.value("noise", std::string("webcam"));
     s.head_motion_deg = j.value("head_motion_deg", 8.0);
-    for (const auto& p : j.at("participants")) s.participants.push_back({p.at("id"), p.at("face")});
+    for (const auto& p : j.at("participants"))
+      s.participants.push_back({p.at("id"), p.at("face"), p.value("noise", std::string())});
     int id = 0;
     for (const auto& e : j.value("events", nlohmann::json::array())) {
       Event ev;
@@ -208,13 +283,16 @@ Result<Scenario> ParseScenario(const std::string& text, const std::string& src) 
       ev.participant = -1;
       for (size_t i = 0; i < s.participants.size(); ++i)
         if (s.participants[i].id == who) ev.participant = static_cast<int>(i);
-      ev.aus = e.at("aus").get<std::vector<int>>();
+      const bool is_nod = e.value("kind", std::string()) == "nod";
+      ev.aus = is_nod ? std::vector<int>{} : e.at("aus").get<std::vector<int>>();
       ev.onset_s = e.at("onset_s");
       ev.apex_s = e.at("apex_s");
       ev.offset_s = e.at("offset_s");
       ev.intensity = e.value("intensity", 3.0f);
       const double dur = ev.offset_s - ev.onset_s;
-      ev.kind = ev.aus == std::vector<int>{45} ? EventKind::kBlink : dur < 0.5 ? EventKind::kMicro : EventKind::kMacro;
+      ev.kind = is_nod ? EventKind::kNod
+                : ev.aus == std::vector<int>{45} ? EventKind::kBlink
+                : dur < 0.5 ? EventKind::kMicro : EventKind::kMacro;
       s.events.push_back(ev);
     }
   } catch (const std::exception& e) {
@@ -226,8 +304,15 @@ Result<Scenario> ParseScenario(const std::string& text, const std::string& src) 
 
 Expression ExpressionAt(const Scenario& s, int participant, double t) {
   Expression x;
+  double nod = 0;
   for (const auto& e : s.events) {
     if (e.participant != participant || t <= e.onset_s || t >= e.offset_s) continue;
+    if (e.kind == EventKind::kNod) {
+      // Two down-up cycles (2 Hz) under a half-sine envelope; 2 degrees per unit.
+      const double u = (t - e.onset_s) / (e.offset_s - e.onset_s);
+      nod += 2.0 * e.intensity * CV_PI / 180.0 * std::sin(CV_PI * u) * std::sin(2 * CV_PI * 2.0 * (t - e.onset_s));
+      continue;
+    }
     const float v = Shape(e, t);
     for (int au : e.aus) {
       auto& slot = x.au[static_cast<size_t>(AuIndex(au))];
@@ -247,6 +332,7 @@ Expression ExpressionAt(const Scenario& s, int participant, double t) {
     }
     x.head_rad[axis] = (axis == 2 ? 0.5 : 1.0) * amp * v;
   }
+  x.head_rad[0] += nod;
   return x;
 }
 
@@ -259,7 +345,9 @@ std::string TruthJson(const Scenario& s) {
   j["variable_frame_rate"] = s.variable_frame_rate;
   j["noise"] = s.noise;
   j["head_motion_deg"] = s.head_motion_deg;
-  for (const auto& p : s.participants) j["participants"].push_back({{"id", p.id}, {"face", p.face}, {"video", p.id + ".mp4"}});
+  for (const auto& p : s.participants)
+    j["participants"].push_back(
+        {{"id", p.id}, {"face", p.face}, {"video", p.id + ".mp4"}, {"noise", p.noise.empty() ? s.noise : p.noise}});
   auto r3 = [](double v) { return std::round(v * 1000.0) / 1000.0; };
   j["events"] = nlohmann::ordered_json::array();
   for (const auto& e : s.events)

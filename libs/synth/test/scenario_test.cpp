@@ -118,6 +118,49 @@ TEST(Scenario, ExpressionFollowsTheEventShape) {
     for (int k = 0; k < 3; ++k) EXPECT_LE(std::abs(ExpressionAt(*s, 0, t).head_rad[k]), 8 * CV_PI / 180 + 1e-9);
 }
 
+TEST(Scenario, MicroPresetIsASpottingSet) {
+  PresetOptions o;
+  o.preset = "micro";
+  o.seed = 5;
+  o.faces = {"a.png", "b.png"};
+  EXPECT_FALSE(MakePreset(o).ok()) << "needs three faces";
+  o.faces = {"a.png", "b.png", "c.png"};
+  auto s = MakePreset(o);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  ASSERT_EQ(s->participants.size(), 3u);
+  EXPECT_EQ(s->participants[0].noise, "none");
+  EXPECT_EQ(s->participants[1].noise, "low");
+  EXPECT_EQ(s->participants[2].noise, "webcam");
+  EXPECT_GE(s->duration_s, 100.0);
+  int micro = 0, macro = 0, blinks = 0, nods = 0;
+  for (const auto& e : s->events) {
+    if (e.kind == EventKind::kMicro) {
+      ++micro;
+      EXPECT_GE(e.offset_s - e.onset_s, 1.0 / 25 - 1e-9);
+      EXPECT_LE(e.offset_s - e.onset_s, 0.5);
+    }
+    if (e.kind == EventKind::kMacro) ++macro;
+    if (e.kind == EventKind::kBlink) ++blinks;
+    if (e.kind == EventKind::kNod) ++nods;
+  }
+  std::printf("[ figures ] micro preset: %d micro, %d macro, %d blinks, %d nods over 3 faces\n", micro, macro, blinks, nods);
+  EXPECT_GE(micro, 30);
+  EXPECT_GE(macro, 30);
+  EXPECT_GT(blinks, 5);
+  EXPECT_GT(nods, 5);
+  // A nod moves the head (pitch) and no AU; expressions of one face never overlap.
+  for (const auto& e : s->events)
+    if (e.kind == EventKind::kNod) {
+      const double t = e.onset_s + 0.125 * (e.offset_s - e.onset_s) + 0.0625;
+      const Expression x = ExpressionAt(*s, e.participant, t);
+      for (float v : x.au) EXPECT_EQ(v, 0.f);
+      break;
+    }
+  const auto truth = nlohmann::json::parse(TruthJson(*s));
+  EXPECT_EQ(truth["participants"][2]["noise"], "webcam");
+  EXPECT_EQ(TruthJson(*MakePreset(o)), TruthJson(*s)) << "deterministic";
+}
+
 TEST(Scenario, BadScenariosAreClearErrors) {
   const std::string base = R"({"duration_s": 5, "participants": [{"id": "A", "face": "a.png"}, {"id": "B", "face": "b.png"}], "events": [)";
   struct Case {

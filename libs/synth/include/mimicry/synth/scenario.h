@@ -13,7 +13,7 @@
 
 namespace mimicry::synth {
 
-enum class EventKind { kMacro, kMicro, kBlink };
+enum class EventKind { kMacro, kMicro, kBlink, kNod };
 const char* EventKindName(EventKind k);
 
 struct Event {
@@ -21,7 +21,7 @@ struct Event {
   int participant = 0;      // index into Scenario::participants
   std::vector<int> aus;     // FACS codes, e.g. {6, 12}
   double onset_s = 0, apex_s = 0, offset_s = 0;
-  float intensity = 3;      // 0..5 at the apex
+  float intensity = 3;      // 0..5 at the apex; a nod: its amplitude, 2 degrees per unit
   EventKind kind = EventKind::kMacro;
 };
 
@@ -35,6 +35,7 @@ struct Answer {
 struct Participant {
   std::string id;           // "A", "B", ...
   std::string face;         // photo path
+  std::string noise;        // degradation level for this participant; empty = the scenario's
 };
 
 struct Scenario {
@@ -54,8 +55,10 @@ struct Scenario {
 };
 
 struct PresetOptions {
-  // "dyad" (B mirrors A), "null" (independent), or "demo" (a dyad in which A also
-  // answers 30% of B's own events: mimicry both ways, A leading more).
+  // "dyad" (B mirrors A), "null" (independent), "demo" (a dyad in which A also answers
+  // 30% of B's own events: mimicry both ways, A leading more), or "micro" (a spotting
+  // set: three faces at the noise levels none, low and webcam, each with 12 micro- and 12
+  // macro-expressions, blinks and nods between them; at least 100 s; needs 3 faces).
   std::string preset = "dyad";
   double lag_s = 0.6;            // dyad: B answers A this much later (+-0.1 s jitter)
   std::string mode = "mixed";    // dyad: "strict", "broad" or "mixed"
