@@ -60,7 +60,28 @@ Result<cv::Mat> FramePhoto(const std::string& path, face::FaceDetector& det) {
   // Replicated edges, not reflected ones: a reflection would copy the face into the frame
   // and give the detector extra (static) faces.
   cv::copyMakeBorder(scaled, padded, pad, pad, pad, pad, cv::BORDER_REPLICATE);
-  return padded(cv::Rect(x0 + pad, y0 + pad, kW, kH)).clone();
+  cv::Mat framed = padded(cv::Rect(x0 + pad, y0 + pad, kW, kH)).clone();
+  // Other faces of a group photo would be static extra participants: blur them away, as a
+  // video call's background blur would (every face but the one nearest the framing centre).
+  auto others = det.Detect(framed);
+  if (others.ok() && others->size() > 1) {
+    const cv::Point2f centre(kW / 2.f, kH * 0.45f);
+    auto dist = [&](const face::Detection& x) {
+      return cv::norm(cv::Point2f(x.box.x + x.box.width / 2, x.box.y + x.box.height / 2) - centre);
+    };
+    const auto main_face = std::min_element(others->begin(), others->end(),
+                                            [&](const auto& a, const auto& b) { return dist(a) < dist(b); });
+    for (auto it = others->begin(); it != others->end(); ++it) {
+      if (it == main_face) continue;
+      cv::Rect r(cv::Point(static_cast<int>(it->box.x - 0.4f * it->box.width), static_cast<int>(it->box.y - 0.4f * it->box.height)),
+                 cv::Size(static_cast<int>(1.8f * it->box.width), static_cast<int>(1.8f * it->box.height)));
+      r &= cv::Rect(0, 0, kW, kH);
+      if (r.area() == 0) continue;
+      cv::Mat roi = framed(r);
+      cv::GaussianBlur(roi, roi, cv::Size(0, 0), std::max(8.0, r.width / 6.0));
+    }
+  }
+  return framed;
 }
 
 struct Noise {
