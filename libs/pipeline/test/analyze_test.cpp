@@ -10,7 +10,9 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 
+#include "mimicry/io/feature_table.h"
 #include "mimicry/pipeline/analyze.h"
 #include "mimicry/pipeline/synth.h"
 #include "mimicry/synth/scenario.h"
@@ -209,6 +211,46 @@ TEST(Analyze, PseudoPairsAcrossSessions) {
   }
   std::ofstream(d / "bad.csv") << "session,who,file\n";
   EXPECT_FALSE(ReadSessionsCsv(d / "bad.csv").ok());
+}
+
+// py-feat's Fex CSV: AU columns without "_r" (0-1), approx_time, pose in degrees.
+TEST(Analyze, PyFeatCsvsAreReadAndScaled) {
+  TempDir d;
+  const std::string dir = FeatureDyad(d, "dyad", 0.6, 2, 120);
+  const Csv b = ReadCsv(dir + "/B.csv");
+  std::string out = "frame,FaceRectX,FaceRectY,FaceRectWidth,FaceRectHeight,FaceScore,Pitch,Roll,Yaw";
+  const int aus[] = {1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26, 45};
+  for (int au : aus) out += fmt::format(",AU{:02d}", au);
+  out += ",anger,disgust,fear,happiness,sadness,surprise,neutral,input,approx_time\n";
+  for (size_t i = 0; i < b.rows.size(); ++i) {
+    out += fmt::format("{},100,80,200,240,0.99,{:.4f},{:.4f},{:.4f}", i, b.Num(i, "pose_Rx") * 180 / CV_PI,
+                       b.Num(i, "pose_Rz") * 180 / CV_PI, b.Num(i, "pose_Ry") * 180 / CV_PI);
+    for (int au : aus) out += fmt::format(",{:.4f}", b.Num(i, fmt::format("AU{:02d}_r", au)) / 5.0);
+    out += fmt::format(",0,0,0,0,0,0,1,B.mp4,{:.6f}\n", b.Num(i, "timestamp"));
+  }
+  std::ofstream(d / "B_pyfeat.csv") << out;
+  auto t = io::ReadFeatureCsv(d / "B_pyfeat.csv");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_EQ(t->format, "py-feat");
+  const TimeSeries& s = t->faces.at(0);
+  ASSERT_EQ(s.size(), b.rows.size());
+  for (size_t i = 0; i < s.size(); i += 97) {
+    EXPECT_NEAR(s.value(i, 8), b.Num(i, "AU12_r"), 1e-3) << "x5 back to OpenFace's 0-5";
+    EXPECT_NEAR(s.value(i, 17), b.Num(i, "pose_Rx"), 1e-3) << "degrees to radians";
+    EXPECT_NEAR(s.value(i, 21), 200, 1e-9) << "face size from FaceRectWidth";
+  }
+  AnalyzeOptions o;
+  o.inputs = {dir + "/A.csv", d / "B_pyfeat.csv"};
+  o.names = {{"A", dir + "/A.csv"}, {"B", d / "B_pyfeat.csv"}};
+  o.out_dir = d / "o";
+  o.surrogates = 200;
+  ASSERT_TRUE(RunAnalyze(o).ok());
+  ExpectLeader(Summary(o.out_dir)["pairs"][0], "A", 0.6, 0.1, 0.01, "mimicry CSV vs py-feat CSV");
+  // A py-feat file without a time column is a clear error.
+  std::ofstream(d / "notime.csv") << "frame,AU01,AU02,AU04,AU06,AU07,AU09,AU10,AU12,AU14,AU15,AU17,AU20,AU23,AU25,AU26\n";
+  auto bad = io::ReadFeatureCsv(d / "notime.csv");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), d / "notime.csv" + ": missing columns: approx_time (or timestamp)");
 }
 
 TEST(Analyze, BadInputsAreClearErrors) {
