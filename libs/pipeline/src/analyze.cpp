@@ -47,6 +47,29 @@ struct Participant {
   double valid_fraction = 0;
 };
 
+// The coupling test's options as analyze sets them (mimicry-scale window and lags).
+sync::CouplingOptions CouplingFor(const AnalyzeOptions& o, int surrogates, uint64_t seed) {
+  sync::CouplingOptions co;
+  co.window_s = o.mimicry_wlcc.window_s;
+  co.max_lag_s = o.mimicry_wlcc.max_lag_s;
+  co.min_shift_s = o.min_shift_s;
+  co.surrogates = surrogates;
+  co.seed = seed;
+  co.kind = o.correlation_surrogate;
+  return co;
+}
+
+// The expressive channels of two participants (prepared), first `len` samples each.
+void PooledSpans(const Participant& a, const Participant& b, size_t len, std::vector<std::span<const float>>& xs,
+                 std::vector<std::span<const float>>& ys) {
+  const auto names = ChannelNames();
+  for (size_t c = 0; c < names.size(); ++c) {
+    if (!Expressive(names[c])) continue;
+    xs.emplace_back(a.prep.data[c].data(), len);
+    ys.emplace_back(b.prep.data[c].data(), len);
+  }
+}
+
 double Median(std::vector<double> v) {
   if (v.empty()) return kNaN;
   const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
@@ -363,14 +386,7 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
           const auto& y = B.prep.data[c];
           ch[c].mimicry = sync::Wlcc(x, y, o.rate_hz, o.mimicry_wlcc);
           ch[c].session = sync::Wlcc(x, y, o.rate_hz, o.session_wlcc);
-          sync::CouplingOptions co;
-          co.window_s = o.mimicry_wlcc.window_s;
-          co.max_lag_s = o.mimicry_wlcc.max_lag_s;
-          co.min_shift_s = o.min_shift_s;
-          co.surrogates = o.surrogates;
-          co.seed = o.seed + c;
-          co.kind = o.correlation_surrogate;
-          ch[c].coupling = sync::Coupling({x}, {y}, o.rate_hz, co);
+          ch[c].coupling = sync::Coupling({x}, {y}, o.rate_hz, CouplingFor(o, o.surrogates, o.seed + c));
         }
       };
       std::thread helper(work, 1, 2);
@@ -378,26 +394,16 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
       helper.join();
       // Pooled synchrony and leadership over the expressive channels.
       std::vector<std::span<const float>> xs, ys;
+      PooledSpans(A, B, n, xs, ys);
       double zsum = 0, lsum = 0;
       int zc = 0;
-      for (size_t c = 0; c < names.size(); ++c) {
-        if (!Expressive(names[c])) continue;
-        xs.emplace_back(A.prep.data[c]);
-        ys.emplace_back(B.prep.data[c]);
-        if (ch[c].mimicry.valid > 0) {
+      for (size_t c = 0; c < names.size(); ++c)
+        if (Expressive(names[c]) && ch[c].mimicry.valid > 0) {
           zsum += ch[c].mimicry.peak_z_mean;
           lsum += ch[c].mimicry.lag_mean_s;
           ++zc;
         }
-      }
-      sync::CouplingOptions co;
-      co.window_s = o.mimicry_wlcc.window_s;
-      co.max_lag_s = o.mimicry_wlcc.max_lag_s;
-      co.min_shift_s = o.min_shift_s;
-      co.surrogates = o.surrogates;
-      co.seed = o.seed;
-      co.kind = o.correlation_surrogate;
-      const sync::CouplingResult pooled = sync::Coupling(xs, ys, o.rate_hz, co);
+      const sync::CouplingResult pooled = sync::Coupling(xs, ys, o.rate_hz, CouplingFor(o, o.surrogates, o.seed));
       const size_t c_val = static_cast<size_t>(face::kNumAus) + 1, c_smile = static_cast<size_t>(face::kNumAus);
       const sync::CouplingResult& val = ch[c_val].coupling;
       // Event-based mimicry.
@@ -659,19 +665,9 @@ struct LightStat {
 // samples of each, events on a's clock.
 LightStat Light(const Participant& a, double ta0, const Participant& b, double tb0, size_t len, const AnalyzeOptions& o) {
   LightStat st;
-  const auto names = ChannelNames();
   std::vector<std::span<const float>> xs, ys;
-  for (size_t c = 0; c < names.size(); ++c) {
-    if (!Expressive(names[c])) continue;
-    xs.emplace_back(a.prep.data[c].data(), len);
-    ys.emplace_back(b.prep.data[c].data(), len);
-  }
-  sync::CouplingOptions co;
-  co.window_s = o.mimicry_wlcc.window_s;
-  co.max_lag_s = o.mimicry_wlcc.max_lag_s;
-  co.min_shift_s = o.min_shift_s;
-  co.surrogates = 0;
-  const auto c = sync::Coupling(xs, ys, o.rate_hz, co);
+  PooledSpans(a, b, len, xs, ys);
+  const auto c = sync::Coupling(xs, ys, o.rate_hz, CouplingFor(o, 0, o.seed));
   if (c.ok) st.peak = c.observed.peak;
   const double end = ta0 + static_cast<double>(len) / o.rate_hz;
   std::vector<sync::ExprEvent> ea, eb;
