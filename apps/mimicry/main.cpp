@@ -254,9 +254,14 @@ int main(int argc, char** argv) {
       an.offsets_s[kv.substr(0, eq)] = v;
     }
     mimicry::app::Progress bar(an_quiet);
-    const auto t0 = std::chrono::steady_clock::now();
-    auto r = mimicry::pipeline::RunAnalyze(an, [&](const std::string&, double f) {
-      bar.Update(static_cast<int64_t>(f * 100), f * 100, 100, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    std::string stage;
+    auto stage_t0 = std::chrono::steady_clock::now();
+    auto r = mimicry::pipeline::RunAnalyze(an, [&](const std::string& s, double f) {
+      if (s != stage) {
+        stage = s;
+        stage_t0 = std::chrono::steady_clock::now();
+      }
+      bar.Stage(s, f, std::chrono::duration<double>(std::chrono::steady_clock::now() - stage_t0).count());
     });
     bar.Finish();
     if (!r.ok()) return Fail(r.status());

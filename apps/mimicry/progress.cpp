@@ -21,6 +21,14 @@ void Progress::Update(long long frames, double pts_s, double duration_s, double 
   drawn_ = true;
 }
 
+void Progress::Stage(const std::string& stage, double fraction, double stage_elapsed_s) {
+  if (!enabled_) return;
+  const double eta = fraction > 0.01 ? stage_elapsed_s * (1 - fraction) / fraction : 0;
+  std::fprintf(stderr, "\r\033[K%s  %5.1f%%", stage.c_str(), 100 * fraction);
+  if (eta > 0) std::fprintf(stderr, "  ETA %.0f s", eta);
+  drawn_ = true;
+}
+
 void Progress::Finish() {
   if (enabled_ && drawn_) std::fprintf(stderr, "\r\033[K");
 }

@@ -1,4 +1,6 @@
 #pragma once
+
+#include <string>
 #include <string>
 namespace mimicry::app {
 // Progress on stderr: one self-overwriting line with frames, fps and ETA. Silent when
@@ -7,6 +9,9 @@ class Progress {
  public:
   explicit Progress(bool quiet);
   void Update(long long frames, double pts_s, double duration_s, double elapsed_s);
+  // A named stage of a longer job: "<stage>  42.0%  ETA 12 s" (the ETA from this stage's
+  // own elapsed time).
+  void Stage(const std::string& stage, double fraction, double stage_elapsed_s);
   void Finish();
  private:
   bool enabled_;

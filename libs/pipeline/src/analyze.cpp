@@ -131,7 +131,7 @@ series::Uniform Derive(const TimeSeries& raw, double offset_s, double t0, size_t
 }
 
 // Reads one input: a feature CSV as is, a video through extract (cached).
-Result<io::FeatureTable> LoadInput(const std::string& path, const AnalyzeOptions& o) {
+Result<io::FeatureTable> LoadInput(const std::string& path, const AnalyzeOptions& o, const AnalyzeProgress& progress) {
   std::string ext = fs::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
   if (ext == ".csv") return io::ReadFeatureCsv(path);
@@ -146,7 +146,10 @@ Result<io::FeatureTable> LoadInput(const std::string& path, const AnalyzeOptions
     e.input.path = path;
     e.output_csv = cache.string();
     e.metadata_json.clear();
-    auto r = RunExtract(e);
+    const std::string stage = "extracting " + fs::path(path).filename().string();
+    auto r = RunExtract(e, [&](const ExtractProgress& p) {
+      if (progress && p.duration_s > 0) progress(stage, std::min(1.0, p.pts_s / p.duration_s));
+    });
     if (!r.ok()) return r.status();
     if (r->frames_with_face == 0) return NoFace(path + ": no face found");
   }
@@ -228,7 +231,7 @@ Result<Session> LoadSession(const AnalyzeOptions& o, const AnalyzeProgress& prog
   // 1. Inputs -> participants.
     for (size_t i = 0; i < o.inputs.size(); ++i) {
     report("reading", static_cast<double>(i) / static_cast<double>(o.inputs.size()));
-    auto t = LoadInput(o.inputs[i], o);
+    auto t = LoadInput(o.inputs[i], o, progress);
     if (!t.ok()) return t.status();
     tables.push_back(std::move(t).value());
   }
