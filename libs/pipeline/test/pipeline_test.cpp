@@ -292,6 +292,17 @@ TEST(Cli, QuietAndNonTtyPrintNoProgress) {
   const Cli c = RunCli("extract " + kReal + " -o " + dir / "q.csv --quiet --end 2");
   EXPECT_EQ(c.code, 0);
   EXPECT_EQ(c.err, "");
+  // analyze: stderr is not a terminal here, so no progress (its summary goes to stdout).
+  std::filesystem::copy_file(kReal, dir / "b.avi");
+  const Cli b = RunCli("analyze " + kReal + " " + dir / "b.avi" + " -o " + dir / "an --surrogates 10");
+  EXPECT_EQ(b.code, 0) << b.err;
+  EXPECT_EQ(b.err, "");
+  // On a terminal (script(1) gives it one) the stages show with a percentage.
+  int rc = 0;
+  const std::string tty = Capture("script -qfc \"" + kBin + " analyze " + kReal + " " + dir / "b.avi" + " -o " +
+                                      dir / "an2 --surrogates 10\" /dev/null", &rc);
+  EXPECT_NE(tty.find("extracting b.avi"), std::string::npos) << tty.substr(0, 300);
+  EXPECT_NE(tty.find("%"), std::string::npos);
 }
 
 }  // namespace
