@@ -317,6 +317,25 @@ TEST(Analyze, BadInputsAreClearErrors) {
   EXPECT_EQ(err, "mimicry: error: /nonexistent/b.csv: no such file\n");
   // Each error is one line.
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1);
+  // --sessions: a missing table, a table without the needed columns, a session with one
+  // participant, and neither inputs nor --sessions.
+  auto sessions = [&](const std::string& args) {
+    return Capture(kBin + " analyze " + args + " -o " + d / "so -q 2>&1 >/dev/null", &rc);
+  };
+  err = sessions("--sessions " + d / "none.csv");
+  EXPECT_EQ(rc, 3);
+  EXPECT_EQ(err, "mimicry: error: " + d / "none.csv" + ": no such file\n");
+  std::ofstream(d / "cols_s.csv") << "session,who,file\ns1,A,a.csv\n";
+  err = sessions("--sessions " + d / "cols_s.csv");
+  EXPECT_EQ(rc, 3);
+  EXPECT_EQ(err, "mimicry: error: " + d / "cols_s.csv" + ": needs the columns session, participant, file\n");
+  std::ofstream(d / "one.csv") << "session,participant,file\ns1,A," << good << "/A.csv\n";
+  err = sessions("--sessions " + d / "one.csv");
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(err.find("session s1: needs two or more participants"), std::string::npos) << err;
+  err = sessions("");
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(err.find("give either input files or --sessions"), std::string::npos) << err;
 }
 
 TEST(Analyze, OpenFaceCsvsAreReadAsInputs) {
