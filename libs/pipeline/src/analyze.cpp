@@ -14,8 +14,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "mimicry/face/detector.h"
 #include "mimicry/face/expression.h"
 #include "mimicry/io/feature_table.h"
+#include "mimicry/io/frame_source.h"
+#include "mimicry/report/report.h"
+#include "mimicry/pipeline/synth.h"
 
 namespace mimicry::pipeline {
 namespace {
@@ -45,6 +52,7 @@ struct Participant {
   series::Uniform prep;  // prepared (outliers, baseline, scaling, smoothing) for correlations
   std::vector<sync::ExprEvent> events;
   double valid_fraction = 0;
+  double mid_t_s = kNaN, mid_face_x = kNaN;  // the middle valid sample (input clock) and its face x
 };
 
 // The coupling test's options as analyze sets them (mimicry-scale window and lags).
@@ -156,6 +164,21 @@ Result<io::FeatureTable> LoadInput(const std::string& path, const AnalyzeOptions
   return io::ReadFeatureCsv(cache.string());
 }
 
+constexpr double kRapportSpanS = 20;
+constexpr double kLagMapStepS = 0.1;  // lag resolution of lagmap.csv
+
+// Two-sided 95% quantile of Student's t with df degrees of freedom (df >= 1; interpolated).
+double TQuantile975(double df) {
+  static const double t[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228};
+  if (df < 1) df = 1;
+  if (df <= 10) {
+    const int i = static_cast<int>(std::floor(df));
+    const double f = df - i;
+    return i >= 10 ? t[9] : t[i - 1] + f * (t[i] - t[i - 1]);
+  }
+  return 1.96 + 2.4 / df;  // within 0.01 of the exact value for df > 10
+}
+
 struct ChannelResult {
   sync::WlccResult mimicry, session;
   sync::CouplingResult coupling;
@@ -165,6 +188,7 @@ struct ChannelResult {
 // synchrony + 0.3 valence synchrony + 0.3 mimicry), each part 0..1.
 struct Rapport {
   std::vector<double> t_s, value;
+  std::vector<double> local, local_lo, local_hi;  // local mean over +-kRapportSpanS/2 and its 95% CI
   double session = kNaN, lo = kNaN, hi = kNaN;
 };
 
@@ -208,6 +232,33 @@ Rapport ComputeRapport(const ChannelResult& smile, const ChannelResult& valence,
   std::sort(means.begin(), means.end());
   r.lo = means[25];
   r.hi = means[974];
+  // Over time: the mean of the windows within +-10 s, with a t interval whose sample size is
+  // the number of non-overlapping windows in that span (overlapping windows are not
+  // independent, so counting them all would make the band too narrow).
+  const int h = static_cast<int>(std::lround(kRapportSpanS / 2 / w.step_s));
+  for (size_t k = 0; k < r.value.size(); ++k) {
+    double s = 0, ss = 0;
+    int cnt = 0;
+    for (int q = -h; q <= h; ++q) {
+      const int64_t i = static_cast<int64_t>(k) + q;
+      if (i < 0 || i >= static_cast<int64_t>(r.value.size()) || !std::isfinite(r.value[static_cast<size_t>(i)])) continue;
+      s += r.value[static_cast<size_t>(i)];
+      ss += r.value[static_cast<size_t>(i)] * r.value[static_cast<size_t>(i)];
+      ++cnt;
+    }
+    const double n_eff = static_cast<double>(cnt) / static_cast<double>(block);
+    if (cnt < 2 || n_eff < 3) {  // too few independent windows for an interval
+      r.local.push_back(cnt > 0 ? s / cnt : kNaN);
+      r.local_lo.push_back(kNaN);
+      r.local_hi.push_back(kNaN);
+      continue;
+    }
+    const double m = s / cnt, sd = std::sqrt(std::max(0.0, (ss - s * s / cnt) / (cnt - 1)));
+    const double half = TQuantile975(n_eff - 1) * sd / std::sqrt(n_eff);
+    r.local.push_back(m);
+    r.local_lo.push_back(std::max(0.0, m - half));
+    r.local_hi.push_back(std::min(100.0, m + half));
+  }
   return r;
 }
 
@@ -330,10 +381,56 @@ Result<Session> LoadSession(const AnalyzeOptions& o, const AnalyzeProgress& prog
     for (int k = 0; k < face::kNumAus; ++k) aus.emplace_back(p.u.data[static_cast<size_t>(k)]);
     p.events = sync::DetectEvents(aus, t0, o.rate_hz, o.events);
   }
-  for (auto& p : ps) p.raw = nullptr;  // the tables may move with the session
+  for (auto& p : ps) {
+    const size_t mid = p.raw->size() / 2;
+    p.mid_t_s = p.raw->time(mid).seconds();
+    const auto& ch = p.raw->header().channels;
+    for (size_t c = 0; c < ch.size(); ++c)
+      if (ch[c] == "face_x") p.mid_face_x = p.raw->value(mid, c);
+    p.raw = nullptr;  // the tables may move with the session
+  }
   session.t0 = t0;
   session.n = n;
   return session;
+}
+
+// One small face crop (96 x 96 JPEG) of a participant recorded on video: the frame at the
+// participant's middle valid sample, the detected face nearest to the participant's face
+// position (gallery videos hold several). Empty when the input is not a video or no face
+// is found there.
+std::vector<unsigned char> Thumbnail(const Participant& p, const AnalyzeOptions& o) {
+  if (!std::isfinite(p.mid_t_s) || fs::path(p.source).extension() == ".csv") return {};
+  const double t = p.mid_t_s;
+  auto src = io::FrameSource::Open({.path = p.source, .start_s = std::max(0.0, t - 0.001)});
+  if (!src.ok()) return {};
+  io::Frame f;
+  auto got = (*src)->Next(f);
+  if (!got.ok() || !*got) return {};
+  io::EnsureBgr(f);
+  face::DetectorOptions dopt;
+  dopt.kind = o.extract.detector;
+  dopt.min_score = o.extract.min_detection_score;
+  auto models = LoadFaceModels(o.extract.models_dir, dopt);
+  if (!models.ok()) return {};
+  auto det = models->detector->CreateDetector();
+  if (!det.ok()) return {};
+  auto faces = (*det)->Detect(f.bgr);
+  if (!faces.ok() || faces->empty()) return {};
+  const double want_x = p.mid_face_x;
+  const face::Detection* best = &faces->front();
+  if (std::isfinite(want_x))
+    for (const auto& d : *faces)
+      if (std::abs(d.box.x + d.box.width / 2 - want_x) < std::abs(best->box.x + best->box.width / 2 - want_x)) best = &d;
+  const float side = std::max(best->box.width, best->box.height) * 1.3f;
+  cv::Rect box(cvRound(best->box.x + best->box.width / 2 - side / 2), cvRound(best->box.y + best->box.height / 2 - side / 2),
+               cvRound(side), cvRound(side));
+  box &= cv::Rect(0, 0, f.bgr.cols, f.bgr.rows);
+  if (box.area() <= 0) return {};
+  cv::Mat crop;
+  cv::resize(f.bgr(box), crop, cv::Size(96, 96), 0, 0, cv::INTER_AREA);
+  std::vector<unsigned char> jpeg;
+  cv::imencode(".jpg", crop, jpeg, {cv::IMWRITE_JPEG_QUALITY, 80});
+  return jpeg;
 }
 
 Result<AnalyzeResult> RunSessions(const AnalyzeOptions& o, const AnalyzeProgress& progress);
@@ -364,7 +461,8 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
   std::string windows_csv = "a,b,level,channel,t_start_s,peak_r,peak_z,peak_lag_s\n";
   std::string pairs_csv = "a,b,channel,windows,peak_r_mean,peak_r_sd,peak_lag_mean_s,peak_lag_sd_s,coupling_peak,coupling_lag_s,p,q\n";
   std::string events_csv = "participant,event,onset_s,apex_s,offset_s,intensity,action,affect,actions,answer_to,answer_event,mode,latency_s\n";
-  std::string rapport_csv = "a,b,t_start_s,rapport\n";
+  std::string rapport_csv = "a,b,t_start_s,rapport,local_mean,local_lo95,local_hi95\n";
+  std::string lagmap_csv = "a,b,t_start_s,lag_s,r\n";
   std::string text;
   struct Answer {
     std::string to, mode;
@@ -387,7 +485,9 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
         for (size_t c = first; c < names.size(); c += stride) {
           const auto& x = A.prep.data[c];
           const auto& y = B.prep.data[c];
-          ch[c].mimicry = sync::Wlcc(x, y, o.rate_hz, o.mimicry_wlcc);
+          sync::WlccOptions mw = o.mimicry_wlcc;
+          if (Expressive(names[c])) mw.profile_stride = std::max(1, static_cast<int>(std::lround(o.rate_hz * kLagMapStepS)));
+          ch[c].mimicry = sync::Wlcc(x, y, o.rate_hz, mw);
           ch[c].session = sync::Wlcc(x, y, o.rate_hz, o.session_wlcc);
           ch[c].coupling = sync::Coupling({x}, {y}, o.rate_hz, CouplingFor(o, o.surrogates, o.seed + c));
         }
@@ -427,7 +527,35 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
         answer_times.push_back(A.events[static_cast<size_t>(m.to)].onset_s - t0);
       }
       const Rapport rap = ComputeRapport(ch[c_smile], ch[c_val], answer_times, o.mimicry_wlcc, o.seed);
-      for (size_t k = 0; k < rap.t_s.size(); ++k) rapport_csv += fmt::format("{},{},{:.3f},{}\n", A.id, B.id, rap.t_s[k], Fmt(rap.value[k], 2));
+      for (size_t k = 0; k < rap.t_s.size(); ++k)
+        rapport_csv += fmt::format("{},{},{:.3f},{},{},{},{}\n", A.id, B.id, rap.t_s[k], Fmt(rap.value[k], 2), Fmt(rap.local[k], 2),
+                                   Fmt(rap.local_lo[k], 2), Fmt(rap.local_hi[k], 2));
+      // Time x lag map: per window and lag, r averaged over the expressive channels (as
+      // Fisher z, back-transformed).
+      {
+        const sync::WlccResult* first = nullptr;
+        for (size_t c = 0; c < names.size(); ++c)
+          if (Expressive(names[c]) && !ch[c].mimicry.profile_lags_s.empty()) first = &ch[c].mimicry;
+        if (first != nullptr) {
+          const size_t nl = first->profile_lags_s.size(), nw = first->windows.size();
+          for (size_t k = 0; k < nw; ++k)
+            for (size_t l = 0; l < nl; ++l) {
+              double zs = 0;
+              int zc = 0;
+              for (size_t c = 0; c < names.size(); ++c) {
+                if (!Expressive(names[c]) || ch[c].mimicry.profile.size() != nw * nl) continue;
+                const float v = ch[c].mimicry.profile[k * nl + l];
+                if (std::isfinite(v)) zs += sync::FisherZ(v), ++zc;
+              }
+              lagmap_csv += fmt::format("{},{},{:.3f},{:.3f},{}\n", A.id, B.id, first->windows[k].t_s, first->profile_lags_s[l],
+                                        zc > 0 ? Fmt(std::tanh(zs / zc)) : std::string());
+            }
+        }
+        for (auto& c : ch) {
+          c.mimicry.profile = {};
+          c.mimicry.profile_lags_s = {};
+        }
+      }
 
       // Per-channel rows with BH across channels.
       std::vector<double> pv;
@@ -597,7 +725,22 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
   MIMICRY_RETURN_IF_ERROR(write(dir / "pairs.csv", pairs_csv));
   MIMICRY_RETURN_IF_ERROR(write(dir / "events.csv", events_csv));
   MIMICRY_RETURN_IF_ERROR(write(dir / "rapport.csv", rapport_csv));
+  MIMICRY_RETURN_IF_ERROR(write(dir / "lagmap.csv", lagmap_csv));
   AnalyzeResult r;
+  if (o.write_report) {
+    report("report", 0);
+    report::ReportOptions ro;
+    ro.analysis_dir = o.out_dir;
+    ro.chart_library_path = o.chart_library.empty() ? DefaultChartLibrary() : o.chart_library;
+    if (o.thumbnails)
+      for (const auto& p : ps)
+        if (auto jpeg = Thumbnail(p, o); !jpeg.empty()) ro.thumbnails_jpeg[p.id] = std::move(jpeg);
+    auto rep = report::WriteReport(ro);
+    if (!rep.ok()) return rep.status();
+    r.report_html = rep->path;
+    r.report_bytes = rep->bytes;
+    report("report", 1);
+  }
   r.summary_json = (dir / "summary.json").string();
   r.participants = static_cast<int>(ps.size());
   r.pairs = pair_count;
@@ -610,6 +753,8 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
   return r;
 }
 
+
+std::string DefaultChartLibrary() { return (fs::path(DefaultAssetsDir()) / "echarts.min.js").string(); }
 
 Result<std::vector<AnalyzeOptions::SessionInput>> ReadSessionsCsv(const std::string& path) {
   std::error_code ec;

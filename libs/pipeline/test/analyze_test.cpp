@@ -362,3 +362,41 @@ TEST(Analyze, OpenFaceCsvsAreReadAsInputs) {
 
 }  // namespace
 }  // namespace mimicry::pipeline
+
+namespace mimicry::pipeline {
+namespace {
+
+// `mimicry report FOLDER` re-renders the page; a broken folder is a one-line error.
+TEST(Analyze, ReportSubcommandRerendersAndRejectsBrokenFolders) {
+  TempDir d;
+  const std::string good = FeatureDyad(d, "dyad", 0.6, 1, 60);
+  int rc = -1;
+  std::string out = Capture(kBin + " analyze " + good + "/A.csv " + good + "/B.csv --surrogates 100 -o " + d / "o 2>&1", &rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("  report    " + d / "o/report.html"), std::string::npos) << out;
+  const std::string first = Slurp(d / "o/report.html");
+  std::filesystem::remove(d / "o/report.html");
+  out = Capture(kBin + " report " + d / "o -o " + d / "again.html 2>&1", &rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_EQ(Slurp(d / "again.html"), first);  // the page depends on the folder only
+  // --no-report writes none.
+  out = Capture(kBin + " analyze " + good + "/A.csv " + good + "/B.csv --surrogates 10 --no-report -q -o " + d / "n 2>&1", &rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_FALSE(std::filesystem::exists(d / "n/report.html"));
+  // Not an analysis folder.
+  out = Capture(kBin + " report " + d / "nowhere 2>&1 >/dev/null", &rc);
+  EXPECT_EQ(rc, 3);
+  EXPECT_EQ(out, "mimicry: error: " + d / "nowhere/summary.json" + ": no such file (run mimicry analyze first)\n");
+  // A summary.json with a field of the wrong type.
+  std::string s = Slurp(d / "o/summary.json");
+  const size_t at = s.find("\"valid_fraction\": ");
+  ASSERT_NE(at, std::string::npos);
+  s.insert(at + 18, "\"most\", \"x\": ");
+  std::ofstream(d / "o/summary.json") << s;
+  out = Capture(kBin + " report " + d / "o 2>&1 >/dev/null", &rc);
+  EXPECT_EQ(rc, 3);
+  EXPECT_EQ(out, "mimicry: error: " + d / "o/summary.json" + ": participants[0].valid_fraction: must be a number, is string\n");
+}
+
+}  // namespace
+}  // namespace mimicry::pipeline

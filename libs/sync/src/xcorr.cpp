@@ -158,6 +158,14 @@ WlccResult Wlcc(std::span<const float> x, std::span<const float> y, double rate_
   const double need = (1.0 - o.max_missing) * static_cast<double>(W);
   double zsum = 0, zss = 0, lsum = 0, lss = 0;
   std::vector<double> r(static_cast<size_t>(2 * L + 1));
+  const int stride = o.profile_stride;
+  if (stride > 0)
+    for (int t = -(L / stride) * stride; t <= L; t += stride) res.profile_lags_s.push_back(static_cast<float>(t / rate_hz));
+  auto keep = [&](bool valid) {
+    if (stride <= 0) return;
+    for (int t = -(L / stride) * stride; t <= L; t += stride)
+      res.profile.push_back(valid ? static_cast<float>(r[static_cast<size_t>(t + L)]) : kNaNf);
+  };
   for (size_t a = 0; a + W <= n; a += S) {
     WlccWindow w;
     w.t_s = static_cast<double>(a) / rate_hz;
@@ -165,6 +173,7 @@ WlccResult Wlcc(std::span<const float> x, std::span<const float> y, double rate_
     const bool xfull = px.N(a, a + W) == static_cast<double>(W);
     if (px.N(a, a + W) < need || py.N(a, a + W) < need) {
       res.windows.push_back(w);
+      keep(false);
       continue;
     }
     const double mx = px.S(a, a + W) / px.N(a, a + W);
@@ -221,6 +230,7 @@ WlccResult Wlcc(std::span<const float> x, std::span<const float> y, double rate_
       ++res.valid;
     }
     res.windows.push_back(w);
+    keep(true);
   }
   if (res.valid > 0) {
     const double k = static_cast<double>(res.valid);

@@ -43,6 +43,11 @@ struct AnalyzeOptions {
   int min_faces_fraction_pct = 25;              // one-video mode: faces with >= this % of the top face's frames
   std::string command_line;                     // recorded in summary.json
   bool quiet = false;                           // no progress from extraction
+  bool write_report = true;                     // OUT/report.html (docs/report.md)
+  // Put one small face crop per participant (video inputs) into the report. Off by
+  // default: biometric data stay out of reports unless asked for.
+  bool thumbnails = false;
+  std::string chart_library;                    // echarts.min.js; empty = DefaultAssetsDir()/echarts.min.js
 
   // Several sessions analysed together (--sessions FILE; `inputs` then stays empty): each
   // session is analysed as above into OUT/<session>/, and pseudo-pairs across sessions
@@ -55,12 +60,17 @@ struct AnalyzeOptions {
   std::vector<SessionInput> sessions;
 };
 
+// The chart library the report inlines: DefaultAssetsDir()/echarts.min.js.
+std::string DefaultChartLibrary();
+
 // Reads a sessions table: CSV with a header `session,participant,file[,offset_s]`; file
 // paths relative to the table's folder. Errors: NotFound, InvalidInput naming the file.
 Result<std::vector<AnalyzeOptions::SessionInput>> ReadSessionsCsv(const std::string& path);
 
 struct AnalyzeResult {
   std::string summary_json, text;  // path of summary.json; the human-readable summary
+  std::string report_html;         // path of report.html (empty with write_report = false)
+  size_t report_bytes = 0;
   int participants = 0, pairs = 0;
   double wall_s = 0;
 };

@@ -26,6 +26,7 @@ struct WlccOptions {
   double step_s = 0.5;      // step between window starts
   double max_lag_s = 2;     // lags searched: -max_lag_s .. +max_lag_s
   double max_missing = 0.5; // a window with more missing than this is NA
+  int profile_stride = 0;   // > 0: keep r at every profile_stride-th lag of each window (WlccResult::profile)
 };
 
 struct WlccWindow {
@@ -42,6 +43,10 @@ struct WlccResult {
   double peak_z_mean = 0;    // mean Fisher z of the peak r
   double lag_mean_s = 0;     // mean and SD of the peak lag
   double lag_sd_s = 0;
+  // With WlccOptions::profile_stride > 0: r for every window (row) and kept lag (column),
+  // row-major, NaN where undefined; the lags are profile_lags_s.
+  std::vector<float> profile;
+  std::vector<float> profile_lags_s;
 };
 
 // Pre: x.size() == y.size(), rate_hz > 0.

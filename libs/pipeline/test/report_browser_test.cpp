@@ -1,0 +1,130 @@
+// report.html end to end, in a real browser: Debian's headless Chromium driven by
+// playwright-core (scripts/test.sh installs both; libs/report/test/browser_check.cjs drives
+// them). Asserts no console errors, no network requests, every chart element present and
+// drawn with data, and saves a screenshot to build/test-artifacts/.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+namespace mimicry::testing {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::string kChromium = "/usr/bin/chromium";
+const std::string kPlaywright = std::string(MIMICRY_BIN_DIR) + "/../node/node_modules/playwright-core";
+const std::string kArtifacts = std::string(MIMICRY_BIN_DIR) + "/../test-artifacts";
+const std::string kCheck = std::string(MIMICRY_SOURCE_DIR) + "/libs/report/test/browser_check.cjs";
+
+bool BrowserAvailable(std::string* why) {
+  if (!fs::exists(kChromium)) *why = kChromium + " is missing (scripts/test.sh installs Debian's chromium)";
+  else if (!fs::exists(kPlaywright)) *why = kPlaywright + " is missing (scripts/test.sh installs playwright-core from npm)";
+  else if (std::system("command -v node >/dev/null 2>&1") != 0) *why = "node is missing";
+  return why->empty();
+}
+
+// Opens the page in Chromium; returns the check's JSON.
+json OpenInBrowser(const std::string& html, const std::string& png) {
+  int code = -1;
+  const std::string out = Capture("node " + kCheck + " " + kPlaywright + " " + kChromium + " " + html + " " + png + " 2>&1", &code);
+  EXPECT_EQ(code, 0) << out;
+  const size_t brace = out.rfind("\n{") == std::string::npos ? out.find('{') : out.rfind("\n{") + 1;
+  return json::parse(out.substr(brace == std::string::npos ? 0 : brace), nullptr, false);
+}
+
+// Every expected chart is on the page, drawn, and has data; nothing went wrong.
+void ExpectCleanPage(const json& r, const std::vector<std::string>& expected_charts) {
+  ASSERT_FALSE(r.is_discarded());
+  ASSERT_FALSE(r.contains("fatal")) << r["fatal"];
+  EXPECT_TRUE(r["console_errors"].empty()) << r["console_errors"].dump();
+  EXPECT_TRUE(r["page_errors"].empty()) << r["page_errors"].dump();
+  EXPECT_TRUE(r["report_errors"].empty()) << r["report_errors"].dump();
+  EXPECT_TRUE(r["requests"].empty()) << "network requests: " << r["requests"].dump();
+  std::map<std::string, json> charts;
+  for (const auto& c : r["charts"]) charts[c["key"]] = c;
+  EXPECT_EQ(charts.size(), expected_charts.size()) << r["charts"].dump();
+  for (const auto& key : expected_charts) {
+    ASSERT_TRUE(charts.count(key)) << "chart " << key << " missing";
+    const json& c = charts[key];
+    EXPECT_TRUE(c["drawn"].get<bool>()) << key;
+    EXPECT_GT(c["width"].get<double>(), 200) << key;
+    EXPECT_GT(c["height"].get<double>(), 200) << key;
+    ASSERT_FALSE(c["series"].empty()) << key;
+    size_t points = 0;
+    for (const auto& s : c["series"]) points += s["n"].get<size_t>();
+    EXPECT_GT(points, 0u) << key << ": no data";
+  }
+}
+
+TEST(ReportBrowser, DemoReportOpensOfflineWithEveryChart) {
+  std::string why;
+  if (!BrowserAvailable(&why)) GTEST_SKIP() << "browser test skipped: " << why;
+  TempDir t;
+  int code = -1;
+  const std::string out = Capture(kBin + " demo -q -o " + t / "demo" + " 2>&1", &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("report  " + t / "demo/analysis/report.html"), std::string::npos) << out;  // the demo names its report
+  const std::string html = t / "demo/analysis/report.html";
+  ASSERT_TRUE(fs::exists(html));
+  const auto bytes = fs::file_size(html);
+  EXPECT_LT(bytes, 5u * 1000 * 1000);
+  fs::create_directories(kArtifacts);
+  const std::string png = kArtifacts + "/report_demo.png";
+  fs::remove(png);
+  const json r = OpenInBrowser(html, png);
+  ExpectCleanPage(r, {"timelines", "lagmap-P1|P2", "lagdist-P1|P2", "rapport-P1|P2", "events"});
+  // The event timeline links answers; the demo has both strict and broad ones.
+  for (const auto& c : r["charts"])
+    if (c["key"] == "events")
+      for (const auto& s : c["series"]) EXPECT_GT(s["n"].get<int>(), 0) << s["name"];
+  for (const char* s : {"overview", "timelines", "pair-P1-P2", "events", "methods"})
+    EXPECT_NE(std::find(r["sections"].begin(), r["sections"].end(), s), r["sections"].end()) << s;
+  ASSERT_TRUE(fs::exists(png));
+  EXPECT_GT(fs::file_size(png), 50000u);  // a real page, not a blank one
+  std::printf("[ figures ] demo report: %.2f MB, open to ready %d ms in headless Chromium, screenshot %s\n", bytes / 1e6,
+              r["open_ms"].get<int>(), png.c_str());
+}
+
+TEST(ReportBrowser, GroupReportHasTheMatrixAndThumbnailsWhenAsked) {
+  std::string why;
+  if (!BrowserAvailable(&why)) GTEST_SKIP() << "browser test skipped: " << why;
+  TempDir t;
+  int code = -1;
+  std::string out = Capture(kBin + " synth --preset micro --features-only 0.3 -q -o " + t / "g" + " 2>&1", &code);
+  ASSERT_EQ(code, 0) << out;
+  std::vector<std::string> csvs;
+  for (const auto& e : fs::directory_iterator(t / "g"))
+    if (e.path().extension() == ".csv") csvs.push_back(e.path().string());
+  std::sort(csvs.begin(), csvs.end());
+  ASSERT_EQ(csvs.size(), 3u);
+  std::string cmd = kBin + " analyze -q --surrogates 200 -o " + t / "a";
+  for (const auto& c : csvs) cmd += " " + c;
+  out = Capture(cmd + " 2>&1", &code);
+  ASSERT_EQ(code, 0) << out;
+  const json summary = json::parse(Slurp(t / "a/summary.json"));
+  std::vector<std::string> expected = {"timelines", "events", "group"};
+  for (const auto& p : summary["pairs"])
+    for (const char* kind : {"lagmap-", "lagdist-", "rapport-"})
+      expected.push_back(kind + p["a"].get<std::string>() + "|" + p["b"].get<std::string>());
+  const json r = OpenInBrowser(t / "a/report.html", kArtifacts + "/report_group.png");
+  ExpectCleanPage(r, expected);
+
+  // Thumbnails: a video input gets one face crop, and only with --thumbnails.
+  if (!fs::exists(kReal)) GTEST_SKIP() << "thumbnail part skipped: " << kReal << " absent (../shared)";
+  out = Capture(kBin + " analyze -q --surrogates 50 --thumbnails --name V=" + kReal + " -o " + t / "v " + kReal + " " + csvs[0] +
+                    " 2>&1",
+                &code);
+  ASSERT_EQ(code, 0) << out;
+  const std::string page = Slurp(t / "v/report.html");
+  EXPECT_NE(page.find("\"V\":\"data:image/jpeg;base64,/9j/"), std::string::npos);
+  const json rv = OpenInBrowser(t / "v/report.html", kArtifacts + "/report_thumbnail.png");
+  ASSERT_FALSE(rv.contains("fatal"));
+  EXPECT_TRUE(rv["console_errors"].empty()) << rv["console_errors"].dump();
+  EXPECT_TRUE(rv["requests"].empty()) << rv["requests"].dump();
+}
+
+}  // namespace
+}  // namespace mimicry::testing

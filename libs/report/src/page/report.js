@@ -1,0 +1,303 @@
+// mimicry report page: builds every section from the inlined data (#mimicry-data).
+// Exposes window.mimicryReport = {ready, charts: {key: echarts instance}, errors: []} for
+// tests. Reads only what the report stage validated (libs/report/src/report.cpp).
+(function () {
+  'use strict';
+  var R = (window.mimicryReport = { ready: false, charts: {}, errors: [] });
+  var D = JSON.parse(document.getElementById('mimicry-data').textContent);
+  var S = D.summary;
+  var P = S.participants.map(function (p) { return p.id; });
+  var COLORS = { strict: '#c2410c', broad: '#2563eb', positive: '#15803d', negative: '#b91c1c', other: '#6b7280' };
+
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) {
+      if (k === 'text') e.textContent = attrs[k]; else e.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
+    return e;
+  }
+  function fmt(v, d) { return v === null || v === undefined || !isFinite(v) ? 'NA' : Number(v).toFixed(d === undefined ? 2 : d); }
+  function fmtP(p) { return p === null || p === undefined ? 'NA' : (p < 0.001 ? '< 0.001' : Number(p).toFixed(3)); }
+  function sig(p) { return p !== null && p !== undefined && p < 0.05; }
+  function pairKey(pr) { return pr.a + '|' + pr.b; }
+  function safeId(s) { return String(s).replace(/[^A-Za-z0-9_-]/g, '_'); }
+  var main = document.getElementById('main');
+  var toc = document.getElementById('toc');
+  function section(id, title) {
+    var s = el('section', { id: id }, [el('h2', { text: title })]);
+    main.appendChild(s);
+    toc.appendChild(el('a', { href: '#' + id, text: title }));
+    return s;
+  }
+  function chart(parent, key, cls, build) {
+    var div = el('div', { 'class': 'chart' + (cls ? ' ' + cls : ''), 'data-chart': key, id: 'chart-' + safeId(key) });
+    parent.appendChild(div);
+    try {
+      var c = echarts.init(div, null, { renderer: 'canvas' });
+      c.setOption(build());
+      R.charts[key] = c;
+    } catch (e) {
+      R.errors.push(key + ': ' + e);
+      console.error('mimicry report: chart ' + key + ': ' + e);
+      div.appendChild(el('p', { 'class': 'err', text: 'This chart could not be drawn: ' + e }));
+    }
+    return div;
+  }
+
+  // ---- Header ------------------------------------------------------------------------------
+  var top = document.getElementById('top');
+  top.appendChild(el('h1', { text: 'Mimicry and synchrony: ' + P.join(', ') }));
+  top.appendChild(el('p', { 'class': 'sub', text: 'mimicry ' + S.version + ' · ' + fmt(S.clock.duration_s, 1) +
+    ' s on a shared clock at ' + fmt(S.clock.rate_hz, 0) + ' Hz · ' + S.parameters.surrogates + ' surrogates' }));
+
+  // ---- Overview ----------------------------------------------------------------------------
+  var ov = section('overview', 'Overview');
+  var rows = [el('tr', {}, ['Participant', 'Source', 'Frames', 'With a face', 'Expression events'].map(function (h) { return el('th', { text: h }); }))];
+  S.participants.forEach(function (p) {
+    var idCell = el('td', {}, [p.id]);
+    if (D.thumbnails && D.thumbnails[p.id]) idCell.insertBefore(el('img', { 'class': 'thumb', src: D.thumbnails[p.id], alt: 'face of ' + p.id }), idCell.firstChild);
+    rows.push(el('tr', {}, [idCell, el('td', { text: p.source }), el('td', { 'class': 'num', text: String(p.frames) }),
+      el('td', { 'class': 'num', text: fmt(100 * p.valid_fraction, 0) + '%' }), el('td', { 'class': 'num', text: String(p.events) })]));
+  });
+  ov.appendChild(el('table', {}, rows));
+  S.pairs.forEach(function (pr) {
+    ov.appendChild(el('h3', { text: pr.a + ' & ' + pr.b }));
+    var m = pr.mimicry, L = pr.leader;
+    function card(k, v, meaning) { return el('div', { 'class': 'card' }, [el('div', { 'class': 'k', text: k }), el('div', { 'class': 'v', text: v }), el('div', { 'class': 'm', text: meaning })]); }
+    var sync = pr.synchrony;
+    var cards = [
+      card('Synchrony (peak r)', fmt(sync.peak_r_mean) + '  p ' + fmtP(sync.p),
+        sig(sync.p) ? 'Their expressions move together more than in ' + S.parameters.surrogates + ' time-shifted versions of the same two recordings.'
+                    : 'Not more than chance: time-shifted versions of the same recordings move together as much.'),
+      card('Who leads', L.id === null ? 'NA' : L.id + ' by ' + fmt(L.lag_s) + ' s',
+        L.id === null ? 'Not enough data.' : (sig(L.p) ? L.follower + ' tends to follow ' + L.id + ' (p ' + fmtP(L.p) + ').'
+          : 'The direction is not clear (p ' + fmtP(L.p) + '); ' + L.id + ' is only the best guess.')),
+      card('Mimicry ' + pr.a + ' → ' + pr.b, (m.strict.a_to_b.count + m.broad.a_to_b.count) + ' answers',
+        m.strict.a_to_b.count + ' strict + ' + m.broad.a_to_b.count + ' broad, against ' + fmt(m.strict.a_to_b.expected, 1) + ' + ' +
+        fmt(m.broad.a_to_b.expected, 1) + ' by chance (p ' + fmtP(m.strict.a_to_b.p) + ', ' + fmtP(m.broad.a_to_b.p) + ').'),
+      card('Mimicry ' + pr.b + ' → ' + pr.a, (m.strict.b_to_a.count + m.broad.b_to_a.count) + ' answers',
+        m.strict.b_to_a.count + ' strict + ' + m.broad.b_to_a.count + ' broad, against ' + fmt(m.strict.b_to_a.expected, 1) + ' + ' +
+        fmt(m.broad.b_to_a.expected, 1) + ' by chance (p ' + fmtP(m.strict.b_to_a.p) + ', ' + fmtP(m.broad.b_to_a.p) + ').'),
+      card('Emotional contagion (valence)', pr.contagion.ok ? 'from ' + pr.contagion.leader + ', p ' + fmtP(pr.contagion.p) : 'NA',
+        pr.contagion.ok ? (sig(pr.contagion.p) ? 'Valence spreads from ' + pr.contagion.leader + ' after ' + fmt(pr.contagion.lag_s) + ' s.' : 'No valence coupling beyond chance.') : 'Not enough data.'),
+      card('Rapport (heuristic, 0–100)', fmt(pr.rapport.index, 0) + ' [' + fmt(pr.rapport.ci95[0], 0) + ', ' + fmt(pr.rapport.ci95[1], 0) + ']',
+        'A descriptive blend of smile and valence synchrony and answered expressions; not a validated scale.')
+    ];
+    ov.appendChild(el('div', { 'class': 'cards' }, cards));
+  });
+
+  // ---- Timelines ---------------------------------------------------------------------------
+  var tls = section('timelines', 'Timelines');
+  tls.appendChild(el('p', { 'class': 'note', text: 'Each participant on the shared clock (seconds). Smile and action units on OpenFace\'s 0–5 scale, valence −1..1. Click a legend entry to show or hide a channel; drag or scroll to zoom — all rows zoom together. Gaps are missing faces.' }));
+  chart(tls, 'timelines', 'tall', function () {
+    var n = P.length, h = 100 / n, grids = [], xs = [], ys = [], series = [], names = {};
+    P.forEach(function (id, i) {
+      grids.push({ left: 70, right: 30, top: (i * h + 4) + '%', height: (h - 12) + '%' });
+      xs.push({ type: 'value', gridIndex: i, min: 0, max: S.clock.duration_s, name: i === n - 1 ? 's' : '', axisLabel: { show: i === n - 1 } });
+      ys.push({ type: 'value', gridIndex: i, name: id, nameLocation: 'middle', nameGap: 45, min: -1 });
+      var tl = D.timelines[id];
+      Object.keys(tl.series).forEach(function (c) {
+        names[c] = true;
+        series.push({ type: 'line', name: c, xAxisIndex: i, yAxisIndex: i, showSymbol: false, connectNulls: false, lineStyle: { width: 1.2 },
+          data: tl.t.map(function (t, k) { return [t, tl.series[c][k]]; }) });
+      });
+    });
+    var shown = { smile: true, valence: true, AU12: true, AU06: false, AU01: false, AU04: false };
+    var sel = {};
+    Object.keys(names).forEach(function (c) { sel[c] = !!shown[c]; });
+    return {
+      animation: false, grid: grids, xAxis: xs, yAxis: ys, series: series,
+      legend: { type: 'scroll', top: 0, selected: sel },
+      tooltip: { trigger: 'axis' }, axisPointer: { link: [{ xAxisIndex: 'all' }] },
+      dataZoom: [{ type: 'inside', xAxisIndex: xs.map(function (_, i) { return i; }) },
+                 { type: 'slider', xAxisIndex: xs.map(function (_, i) { return i; }), bottom: 0, height: 18 }]
+    };
+  });
+
+  // ---- Per pair: lag map, lag distribution and verdict, rapport ------------------------------
+  S.pairs.forEach(function (pr) {
+    var key = pairKey(pr), sid = safeId(pr.a + '-' + pr.b);
+    var sec = section('pair-' + sid, pr.a + ' & ' + pr.b + ': synchrony and lead');
+    var lm = D.lagmaps[key];
+    sec.appendChild(el('p', { 'class': 'note', text: 'Windowed lagged cross-correlation (' + S.parameters.mimicry_window.window_s + '-s windows every ' +
+      S.parameters.mimicry_window.step_s + ' s), averaged over the expressive channels. Lag > 0: ' + pr.b + ' follows ' + pr.a +
+      '. The line is the peak-picked lag of each window.' }));
+    if (lm) chart(sec, 'lagmap-' + key, '', function () {
+      return {
+        animation: false, tooltip: { position: 'top', formatter: function (q) {
+          if (q.seriesType === 'heatmap') return 't ' + lm.times[q.data[0]] + ' s, lag ' + lm.lags[q.data[1]] + ' s: r ' + fmt(q.data[2]);
+          return 'peak lag ' + lm.lags[q.data] + ' s'; } },
+        grid: { left: 60, right: 90, top: 20, bottom: 60 },
+        xAxis: { type: 'category', data: lm.times, name: 'window start (s)', nameLocation: 'middle', nameGap: 28 },
+        yAxis: { type: 'category', data: lm.lags, name: 'lag (s)' },
+        visualMap: { min: -1, max: 1, calculable: true, orient: 'vertical', right: 5, top: 'middle', precision: 2,
+                     inRange: { color: ['#2563eb', '#f8fafc', '#c2410c'] } },
+        dataZoom: [{ type: 'inside', xAxisIndex: 0 }, { type: 'slider', xAxisIndex: 0, bottom: 0, height: 16 }],
+        series: [{ type: 'heatmap', name: 'r', data: lm.cells, progressive: 0 },
+                 { type: 'line', name: 'peak', data: lm.path.map(function (p) { return p[1] === null ? '-' : p[1]; }),
+                   showSymbol: false, lineStyle: { color: '#111827', width: 1.5 } }]
+      };
+    });
+    var L = pr.leader, ld = D.lag_distributions[key];
+    var verdict = L.id === null ? 'Leader: not enough data.' :
+      (sig(L.p) ? L.id + ' leads: ' + L.follower + ' follows after ' + fmt(L.lag_s) + ' s (p ' + fmtP(L.p) + ').'
+                : 'No clear leader (p ' + fmtP(L.p) + '); the larger side is ' + L.id + ' at ' + fmt(L.lag_s) + ' s.');
+    var ev = L.from_events;
+    var row = el('div', { 'class': 'row2' });
+    sec.appendChild(row);
+    var left = el('div'), right = el('div');
+    row.appendChild(left); row.appendChild(right);
+    if (ld) chart(left, 'lagdist-' + key, '', function () {
+      return {
+        animation: false, title: { text: 'Peak lags of all windows', left: 'center', textStyle: { fontSize: 13 } },
+        tooltip: { trigger: 'axis' }, grid: { left: 50, right: 20, top: 40, bottom: 45 },
+        xAxis: { type: 'category', data: ld.lags, name: 'lag (s)', nameLocation: 'middle', nameGap: 28 },
+        yAxis: { type: 'value', name: 'windows' },
+        series: [{ type: 'bar', name: 'windows', data: ld.counts, itemStyle: { color: '#64748b' },
+                   markLine: L.id === null ? undefined : { symbol: 'none', label: { formatter: 'leader lag' },
+                     data: [{ xAxis: String(Math.round((L.id === pr.a ? 1 : -1) * L.lag_s * 10) / 10) }] } }]
+      };
+    });
+    right.appendChild(el('p', { 'class': 'verdict', text: verdict }));
+    right.appendChild(el('p', { text: 'The lag is the ' + L.lag_source + ' (' + fmt(L.lag_s) + ' s; the pooled cross-correlation peaks at ' + fmt(L.coupling_lag_s) +
+      ' s). p compares the asymmetry of the cross-correlation with ' + S.parameters.surrogates + ' ' + S.parameters.correlation_surrogate + ' surrogates.' }));
+    if (ev) right.appendChild(el('p', { text: 'By events: answers beyond chance ' + pr.a + ' → ' + pr.b + ' ' + fmt(ev.excess_a_to_b, 1) + ', ' + pr.b + ' → ' + pr.a + ' ' +
+      fmt(ev.excess_b_to_a, 1) + (ev.id ? '; more from ' + ev.id + ' (p ' + fmtP(ev.p) + ').' : '.') }));
+    var rp = D.rapport[key];
+    sec.appendChild(el('h3', { text: 'Rapport over time (heuristic)' }));
+    sec.appendChild(el('p', { 'class': 'note', text: 'Per window (grey) and its mean over ±10 s with a 95% interval (band). Session: ' +
+      fmt(pr.rapport.index, 0) + ' [' + fmt(pr.rapport.ci95[0], 0) + ', ' + fmt(pr.rapport.ci95[1], 0) + '].' }));
+    function bandRuns(t, lo, hi) {
+      var runs = [], start = -1;
+      for (var k = 0; k <= t.length; ++k) {
+        var ok = k < t.length && lo[k] !== null && hi[k] !== null;
+        if (ok && start < 0) start = k;
+        if (!ok && start >= 0) { runs.push([start, k - 1]); start = -1; }
+      }
+      return runs;
+    }
+    if (rp) chart(sec, 'rapport-' + key, '', function () {
+      var t = rp.t_start_s, lo = rp.local_lo95, hi = rp.local_hi95;
+      function xy(a) { return t.map(function (x, k) { return [x, a[k] === null ? '-' : a[k]]; }); }
+      return {
+        animation: false, tooltip: { trigger: 'axis' }, legend: { top: 0 },
+        grid: { left: 50, right: 20, top: 30, bottom: 50 },
+        xAxis: { type: 'value', min: 0, max: S.clock.duration_s, name: 's', nameLocation: 'middle', nameGap: 26 },
+        yAxis: { type: 'value', min: 0, max: 100 },
+        dataZoom: [{ type: 'inside' }, { type: 'slider', bottom: 0, height: 16 }],
+        series: [
+          // The 95% band: one polygon per run of defined values (gaps stay gaps).
+          { type: 'custom', name: '95% interval', silent: true, z: 1,
+            data: bandRuns(t, lo, hi).map(function (r) { return [t[r[0]], lo[r[0]]]; }),
+            itemStyle: { color: 'rgba(37,99,235,0.18)' },
+            renderItem: function (params, api) {
+              var run = bandRuns(t, lo, hi)[params.dataIndex], pts = [];
+              for (var k = run[0]; k <= run[1]; ++k) pts.push(api.coord([t[k], hi[k]]));
+              for (var k2 = run[1]; k2 >= run[0]; --k2) pts.push(api.coord([t[k2], lo[k2]]));
+              return { type: 'polygon', shape: { points: pts }, style: { fill: 'rgba(37,99,235,0.18)' } };
+            } },
+          { type: 'line', name: 'per window', data: xy(rp.rapport), showSymbol: false, lineStyle: { color: '#9ca3af', width: 1 }, itemStyle: { color: '#9ca3af' } },
+          { type: 'line', name: 'local mean', data: xy(rp.local_mean), showSymbol: false, lineStyle: { color: '#2563eb', width: 2 }, itemStyle: { color: '#2563eb' } }]
+      };
+    });
+  });
+
+  // ---- Mimicry events ----------------------------------------------------------------------
+  var es = section('events', 'Mimicry events');
+  es.appendChild(el('p', { 'class': 'note', text: 'Each dot is an expression event at its onset (size: intensity; colour: affect). Links join an event to its answer: ' +
+    'strict (same action, orange) or broad (another action of the same affect, blue), within ' + S.parameters.answer_latency_s[0] + '–' +
+    S.parameters.answer_latency_s[1] + ' s. Hover for details.' }));
+  chart(es, 'events', '', function () {
+    var idx = {};
+    P.forEach(function (p, i) { idx[p] = i; });
+    var byKey = {};
+    D.events.forEach(function (e) { byKey[e.p + '#' + e.event] = e; });
+    var dots = D.events.map(function (e) {
+      return { value: [e.onset_s, idx[e.p], e.intensity], ev: e,
+               itemStyle: { color: COLORS[e.affect] || COLORS.other } };
+    });
+    var links = { strict: [], broad: [] };
+    D.events.forEach(function (e) {
+      if (!e.answer_to) return;
+      var src = byKey[e.answer_to + '#' + e.answer_event];
+      if (!src || !(e.mode in links)) return;
+      links[e.mode].push({ coords: [[src.onset_s, idx[src.p]], [e.onset_s, idx[e.p]]], from: src, to: e });
+    });
+    function describe(e) { return e.p + ' #' + e.event + ': ' + e.actions + ' (' + e.affect + '), onset ' + fmt(e.onset_s) + ' s, apex ' + fmt(e.apex_s) +
+      ' s, intensity ' + fmt(e.intensity); }
+    return {
+      animation: false,
+      tooltip: { trigger: 'item', formatter: function (q) {
+        if (q.seriesType === 'lines') return q.seriesName + ' answer, latency ' + fmt(q.data.to.latency_s) + ' s<br>' + describe(q.data.from) + '<br>→ ' + describe(q.data.to);
+        return describe(q.data.ev) + (q.data.ev.answer_to ? '<br>answers ' + q.data.ev.answer_to + ' #' + q.data.ev.answer_event + ' (' + q.data.ev.mode + ', ' + fmt(q.data.ev.latency_s) + ' s)' : '');
+      } },
+      legend: { top: 0, data: ['events', 'strict', 'broad'] },
+      grid: { left: 60, right: 20, top: 30, bottom: 55 },
+      xAxis: { type: 'value', min: 0, max: S.clock.duration_s, name: 'onset (s)', nameLocation: 'middle', nameGap: 26 },
+      yAxis: { type: 'value', min: -0.5, max: P.length - 0.5, interval: 1, axisLabel: { formatter: function (v) { return P[Math.round(v)] || ''; } } },
+      dataZoom: [{ type: 'inside' }, { type: 'slider', bottom: 0, height: 16 }],
+      series: [
+        { type: 'scatter', name: 'events', data: dots, symbolSize: function (v) { return 6 + 3 * Math.min(5, v[2] || 0); } },
+        { type: 'lines', name: 'strict', coordinateSystem: 'cartesian2d', data: links.strict, lineStyle: { color: COLORS.strict, width: 2, opacity: 0.8, curveness: 0.15 } },
+        { type: 'lines', name: 'broad', coordinateSystem: 'cartesian2d', data: links.broad, lineStyle: { color: COLORS.broad, width: 2, opacity: 0.8, type: 'dashed', curveness: 0.15 } }]
+    };
+  });
+
+  // ---- Group matrix ------------------------------------------------------------------------
+  if (P.length > 2) {
+    var gs = section('group', 'Group');
+    gs.appendChild(el('p', { 'class': 'note', text: 'Synchrony (mean peak r) of every pair; group synchrony index ' + fmt(S.group ? S.group.synchrony_index : null) + '.' }));
+    chart(gs, 'group', '', function () {
+      var cells = [];
+      S.pairs.forEach(function (pr) {
+        var i = P.indexOf(pr.a), j = P.indexOf(pr.b), v = pr.synchrony.peak_r_mean;
+        if (v === null) return;
+        cells.push([i, j, Math.round(v * 1000) / 1000]); cells.push([j, i, Math.round(v * 1000) / 1000]);
+      });
+      return {
+        animation: false, tooltip: { formatter: function (q) { return P[q.data[0]] + ' & ' + P[q.data[1]] + ': r ' + fmt(q.data[2]); } },
+        grid: { left: 80, right: 90, top: 20, bottom: 60 },
+        xAxis: { type: 'category', data: P }, yAxis: { type: 'category', data: P },
+        visualMap: { min: 0, max: 1, calculable: true, right: 5, top: 'middle', inRange: { color: ['#f8fafc', '#c2410c'] } },
+        series: [{ type: 'heatmap', data: cells, label: { show: true } }]
+      };
+    });
+  }
+
+  // ---- Methods -----------------------------------------------------------------------------
+  var ms = section('methods', 'Methods');
+  var pm = S.parameters;
+  ms.appendChild(el('p', { text: 'Every recording is put on one clock from its own timestamps (' + pm.rate_hz + ' Hz; gaps longer than ' + pm.max_gap_s +
+    ' s stay gaps). Channels are cleaned, baseline-corrected and standardised per person. Synchrony is windowed lagged cross-correlation with peak picking (' +
+    pm.mimicry_window.window_s + '-s windows every ' + pm.mimicry_window.step_s + ' s, lags ±' + pm.mimicry_window.max_lag_s + ' s; session scale ' +
+    pm.session_window.window_s + ' s). Its p values compare the pooled local cross-correlation with ' + pm.surrogates + ' ' + pm.correlation_surrogate +
+    ' surrogates (shifts ≥ ' + pm.min_shift_s + ' s), which keep each person\'s own dynamics and break only their alignment. Expression events are detected per person; an event of the other person ' +
+    pm.answer_latency_s[0] + '–' + pm.answer_latency_s[1] + ' s later is an answer, strict when the action is the same, broad when only the affect is. Chance counts come from ' +
+    pm.surrogates + ' ' + pm.event_surrogate + ' event surrogates.' }));
+  ms.appendChild(el('h3', { text: 'How to read p and the indices' }));
+  ms.appendChild(el('ul', {}, [
+    el('li', { text: 'p is the share of surrogates (plus one) at least as extreme as the observed value: with ' + pm.surrogates + ' surrogates the smallest possible p is ' + fmtP(1 / (pm.surrogates + 1)) + '. p < 0.05 says the two people are more aligned than the same recordings shifted in time; it says nothing about why.' }),
+    el('li', { text: 'Per-channel p values in pairs.csv are corrected for multiple channels (Benjamini–Hochberg q). The headline p values here are single pooled tests.' }),
+    el('li', { text: 'Peak r is a correlation within short windows and is biased upward by peak picking; compare it with the surrogates, not with zero.' }),
+    el('li', { text: 'Answer counts include coincidences; the chance counts estimate how many, and the mimicry index is observed minus chance.' }),
+    el('li', { text: 'Rapport is a heuristic blend (0.4 smile synchrony, 0.3 valence synchrony, 0.3 answered expressions); it is not a validated rapport scale.' }),
+    el('li', { text: 'Action units come from facial landmarks and appearance; their accuracy on the given footage should be checked before strong claims (docs/action_units.md).' })]));
+  ms.appendChild(el('h3', { text: 'Parameters' }));
+  var prow = [el('tr', {}, [el('th', { text: 'Parameter' }), el('th', { text: 'Value' })])];
+  (function flat(obj, pre) {
+    Object.keys(obj).forEach(function (k) {
+      var v = obj[k];
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) flat(v, pre + k + '.');
+      else prow.push(el('tr', {}, [el('td', { text: pre + k }), el('td', { text: JSON.stringify(v) })]));
+    });
+  })(pm, '');
+  prow.push(el('tr', {}, [el('td', { text: 'software' }), el('td', { text: S.tool + ' ' + S.version })]));
+  prow.push(el('tr', {}, [el('td', { text: 'command line' }), el('td', { text: S.command_line || '' })]));
+  ms.appendChild(el('table', {}, prow));
+
+  document.getElementById('foot').appendChild(el('p', { 'class': 'note', text: 'Made by mimicry ' + S.version + '. This page works offline; it contains ' +
+    (Object.keys(D.thumbnails || {}).length ? 'face crops (--thumbnails).' : 'no face images.') }));
+  window.addEventListener('resize', function () { Object.keys(R.charts).forEach(function (k) { R.charts[k].resize(); }); });
+  R.ready = true;
+})();
