@@ -42,6 +42,15 @@ if [ ! -s "$BUILD/models/face_detection_front_128x128.onnx" ] || [ ! -s "$BUILD/
   cp "$TMP/package/LICENSE" "$BUILD/models/LICENSE.blazeface"
 fi
 
+# The report's chart library: Apache ECharts (Apache-2.0), from the npm registry; report.html inlines it.
+if [ ! -s "$BUILD/assets/echarts.min.js" ]; then
+  echo "setup: fetching Apache ECharts (npm echarts@6.0.0)"
+  (cd "$TMP" && npm pack --silent echarts@6.0.0 >/dev/null && tar -xzf echarts-6.0.0.tgz)
+  cp "$TMP/package/dist/echarts.min.js" "$BUILD/assets/echarts.min.js"
+  cp "$TMP/package/LICENSE" "$BUILD/assets/LICENSE.echarts"
+  rm -rf "$TMP/package"
+fi
+
 # A real face photo for the default run: scikit-image's astronaut.png (public domain),
 # extracted from Debian's python3-skimage without installing it.
 if [ ! -s "$BUILD/assets/astronaut.png" ]; then
@@ -62,6 +71,17 @@ if [ ! -s "$BUILD/assets/faces/Tom_Cruise_avp_2014_4.jpg" ]; then
     FACES="$TMP/dlib/usr/share/doc/libdlib19.1/examples/faces"
   fi
   cp "$FACES"/*.jpg "$FACES"/*.xml "$BUILD/assets/faces/"
+fi
+
+# More face photos for synth's audience preset: the demo group photos of npm's
+# @vladmandic/face-api (MIT); synth crops one face from each.
+if [ ! -s "$BUILD/assets/faceapi/sample6.jpg" ]; then
+  echo "setup: fetching face photos (npm @vladmandic/face-api@1.7.15 demo/sample*.jpg)"
+  mkdir -p "$BUILD/assets/faceapi"
+  (cd "$TMP" && npm pack --silent @vladmandic/face-api@1.7.15 >/dev/null && tar -xzf vladmandic-face-api-1.7.15.tgz package/demo package/LICENSE)
+  cp "$TMP"/package/demo/sample[1-6].jpg "$BUILD/assets/faceapi/"
+  cp "$TMP/package/LICENSE" "$BUILD/assets/faceapi/LICENSE.face-api"
+  rm -rf "$TMP/package"
 fi
 
 echo "setup: building in $BUILD"

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "mimicry/pipeline/analyze.h"
+#include "mimicry/report/report.h"
 #include "mimicry/pipeline/extract.h"
 #include "mimicry/pipeline/synth.h"
 #include "progress.h"
@@ -122,7 +123,12 @@ int main(int argc, char** argv) {
   synth->add_option("--preset", preset.preset, "dyad, null, micro (spotting set: 3 faces) or demo")->capture_default_str();
   synth->add_option("--scenario", scenario_file, "A scenario JSON file instead of a preset (docs/synth.md)");
   synth->add_option("--lag", preset.lag_s, "dyad: B answers A this many seconds later")->capture_default_str();
-  synth->add_option("--mode", preset.mode, "dyad: strict, broad or mixed answers")->capture_default_str();
+  synth->add_option("--mode", preset.mode, "dyad, audience: strict, broad or mixed answers")->capture_default_str();
+  synth->add_option("--viewers", preset.viewers, "audience: number of viewers")->capture_default_str();
+  synth->add_option("--mirror-probability", preset.mirror_probability,
+                    "audience: chance that a viewer of group A answers each stimulus event")->capture_default_str();
+  synth->add_option("--mirror-probability-b", preset.mirror_probability_b,
+                    "audience: the same for group B (the second half of the viewers)")->capture_default_str();
   synth->add_option("--seed", preset.seed, "Random seed (same seed, same output)")->capture_default_str();
   synth->add_option("--duration", preset.duration_s, "Seconds")->capture_default_str();
   synth->add_option("--fps", synth_fps, "Frame rate: 30, 29.97, 25, 15, or N/D")->capture_default_str();
@@ -173,6 +179,14 @@ int main(int argc, char** argv) {
   analyze->add_option("--detector", an_detector, "Video inputs: blazeface, blazeface-back or hog")->capture_default_str();
   analyze->add_option("--models-dir", an.extract.models_dir, "Video inputs: folder with the model files");
   analyze->add_flag("-q,--quiet", an_quiet, "No progress and no summary");
+  analyze->add_flag("--thumbnails", an.thumbnails, "Put one small face crop per participant (video inputs) into report.html");
+  bool an_no_report = false;
+  analyze->add_flag("--no-report", an_no_report, "Do not write report.html");
+
+  std::string report_dir, report_out;
+  auto* report = app.add_subcommand("report", "Render report.html again from an analysis folder (summary.json and its tables)");
+  report->add_option("folder", report_dir, "The folder mimicry analyze wrote")->required();
+  report->add_option("-o,--output", report_out, "The page to write (default FOLDER/report.html)");
 
   mimicry::pipeline::DemoOptions demo_opt;
   bool demo_quiet = false;
@@ -226,6 +240,7 @@ int main(int argc, char** argv) {
     an.extract.detector = *kind;
     an.command_line = JoinArgv(argc, argv);
     an.quiet = an_quiet;
+    an.write_report = !an_no_report;
     if (an.inputs.empty() == an_sessions.empty()) {
       std::fprintf(stderr, "mimicry: error: analyze: give either input files or --sessions FILE (see --help)\n");
       return kExitUsage;
@@ -265,7 +280,20 @@ int main(int argc, char** argv) {
     });
     bar.Finish();
     if (!r.ok()) return Fail(r.status());
-    if (!an_quiet) std::printf("mimicry analyze (%.1f s)\n%s  output    %s (docs/analyze.md)\n", r->wall_s, r->text.c_str(), r->summary_json.c_str());
+    if (!an_quiet) {
+      std::printf("mimicry analyze (%.1f s)\n%s  output    %s (docs/analyze.md)\n", r->wall_s, r->text.c_str(), r->summary_json.c_str());
+      if (!r->report_html.empty()) std::printf("  report    %s (%.1f MB; opens offline in a browser)\n", r->report_html.c_str(), r->report_bytes / 1e6);
+    }
+    return kExitOk;
+  }
+  if (*report) {
+    mimicry::report::ReportOptions ro;
+    ro.analysis_dir = report_dir;
+    ro.out_path = report_out;
+    ro.chart_library_path = mimicry::pipeline::DefaultChartLibrary();
+    auto r = mimicry::report::WriteReport(ro);
+    if (!r.ok()) return Fail(r.status());
+    std::printf("%s (%.1f MB, %d charts)\n", r->path.c_str(), r->bytes / 1e6, r->charts);
     return kExitOk;
   }
   if (*demo) {
@@ -281,10 +309,12 @@ int main(int argc, char** argv) {
         "  truth   %s: %d expression events; B answered A %d times, A answered B %d times\n"
         "  found   %d faces, with success in %lld of %lld frames (%.1f s) -> %s\n"
         "  analysis (%.1f s; P1 = A, P2 = B)\n%s"
-        "  output  %s (docs/analyze.md)\n",
+        "  output  %s (docs/analyze.md)\n"
+        "  report  %s (open it in a browser)\n",
         r->call_video.c_str(), r->synth_s, r->truth_json.c_str(), r->events, r->answers_a_to_b, r->answers_b_to_a,
         r->faces, static_cast<long long>(r->frames_with_face), static_cast<long long>(r->frames), r->extract_s,
-        r->features_csv.c_str(), r->analyze_s, r->analysis_text.c_str(), r->analysis_json.c_str());
+        r->features_csv.c_str(), r->analyze_s, r->analysis_text.c_str(), r->analysis_json.c_str(),
+        r->report_html.c_str());
     return kExitOk;
   }
   if (*synth) {
@@ -306,9 +336,7 @@ int main(int argc, char** argv) {
       }
       preset.faces = synth_faces;
       const std::string assets = mimicry::pipeline::DefaultAssetsDir();
-      if (preset.faces.empty())
-        preset.faces = {assets + "/astronaut.png", assets + "/faces/Tom_Cruise_avp_2014_4.jpg",
-                        assets + "/faces/2008_002506.jpg"};
+      if (preset.faces.empty()) preset.faces = mimicry::pipeline::DefaultFaces(preset.preset);
       sc = mimicry::synth::MakePreset(preset);
     }
     if (!sc.ok()) return Fail(sc.status());
@@ -332,8 +360,9 @@ int main(int argc, char** argv) {
     bar.Finish();
     if (!r.ok()) return Fail(r.status());
     if (!synth_quiet)
-      std::fprintf(stderr, "%s: %lld frames per participant, %d expression events, %d answers, %.1f s -> %s/{truth.json,curves.csv,*.mp4}\n",
-                   sc->preset.c_str(), static_cast<long long>(r->frames), r->events, r->answers, r->wall_s, synth_out.c_str());
+      std::fprintf(stderr, "%s: %lld frames per participant, %d expression events, %d answers, %.1f s -> %s/{truth.json,curves.csv,%s}\n",
+                   sc->preset.c_str(), static_cast<long long>(r->frames), r->events, r->answers, r->wall_s, synth_out.c_str(),
+                   sc->preset == "audience" ? "manifest.csv,stimulus.mp4,viewers/*.mp4" : "*.mp4");
     return kExitOk;
   }
   return kExitUsage;

@@ -32,6 +32,16 @@ std::string DefaultAssetsDir() {
   return FindDataDir("MIMICRY_ASSETS_DIR", "assets", "astronaut.png", MIMICRY_DEFAULT_ASSETS_DIR);
 }
 
+std::vector<std::string> DefaultFaces(const std::string& preset) {
+  const std::string a = DefaultAssetsDir();
+  std::vector<std::string> f = {a + "/astronaut.png", a + "/faces/Tom_Cruise_avp_2014_4.jpg", a + "/faces/2008_002506.jpg"};
+  if (preset != "audience") return f;
+  for (const char* x : {"2008_001009.jpg", "2008_001322.jpg", "2008_002470.jpg", "2009_004587.jpg", "bald_guys.jpg"})
+    f.push_back(a + "/faces/" + x);
+  for (int k = 1; k <= 6; ++k) f.push_back(a + "/faceapi/sample" + std::to_string(k) + ".jpg");
+  return f;
+}
+
 namespace {
 
 constexpr int kW = 640, kH = 480;
@@ -104,13 +114,20 @@ Result<SynthSummary> RunSynth(const SynthOptions& o, const SynthProgressFn& prog
   auto det = models->detector->CreateDetector();
   if (!det.ok()) return det.status();
 
+  // One rig per photo (rigs are immutable; participants sharing a photo share its rig).
   std::vector<std::shared_ptr<const synth::FaceRig>> rigs;
+  std::map<std::string, std::shared_ptr<const synth::FaceRig>> by_photo;
   for (const auto& p : s.participants) {
+    if (auto it = by_photo.find(p.face); it != by_photo.end()) {
+      rigs.push_back(it->second);
+      continue;
+    }
     auto photo = FramePhoto(p.face, **det);
     if (!photo.ok()) return photo.status();
     auto rig = synth::FaceRig::Create(*photo, p.face, *models->detector, models->landmarks);
     if (!rig.ok()) return rig.status();
     rigs.push_back(*rig);
+    by_photo[p.face] = *rig;
   }
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
@@ -120,31 +137,48 @@ Result<SynthSummary> RunSynth(const SynthOptions& o, const SynthProgressFn& prog
   // Per-participant degradation (the micro preset sets one level per face).
   std::vector<Noise> noises;
   for (const auto& p : s.participants) noises.push_back(NoiseFor(p.noise.empty() ? s.noise : p.noise));
+  // Where each participant's video goes: DIR/<id>.mp4; the audience preset writes
+  // DIR/stimulus.mp4 and DIR/viewers/<id>.mp4 (and no gallery view).
+  const bool audience = s.preset == "audience";
+  std::vector<std::string> files;
+  for (const auto& p : s.participants)
+    files.push_back(!audience ? p.id + ".mp4" : p.role == "stimulus" ? "stimulus.mp4" : "viewers/" + p.id + ".mp4");
+  if (audience) {
+    fs::create_directories(fs::path(o.out_dir) / "viewers", ec);
+    if (ec) return OutputError(o.out_dir + "/viewers: cannot create folder: " + ec.message());
+  }
   std::vector<std::unique_ptr<io::VideoWriter>> writers;
   for (size_t q = 0; q < n; ++q) {
-    const auto& p = s.participants[q];
-    auto w = io::VideoWriter::Open({.path = (fs::path(o.out_dir) / (p.id + ".mp4")).string(), .width = kW, .height = kH,
+    auto w = io::VideoWriter::Open({.path = (fs::path(o.out_dir) / files[q]).string(), .width = kW, .height = kH,
                                     .fps_num = s.fps_num, .fps_den = s.fps_den, .quality = noises[q].quality});
     if (!w.ok()) return w.status();
     writers.push_back(std::move(w).value());
   }
   const int cw = n == 2 ? 2 * kW : 2 * kW, ch = n == 2 ? kH : 2 * kH;
-  auto call = io::VideoWriter::Open({.path = (fs::path(o.out_dir) / "call.mp4").string(), .width = cw, .height = ch,
-                                     .fps_num = s.fps_num, .fps_den = s.fps_den, .quality = noise.quality});
-  if (!call.ok()) return call.status();
+  std::unique_ptr<io::VideoWriter> call;
+  if (!audience) {
+    auto c = io::VideoWriter::Open({.path = (fs::path(o.out_dir) / "call.mp4").string(), .width = cw, .height = ch,
+                                    .fps_num = s.fps_num, .fps_den = s.fps_den, .quality = noise.quality});
+    if (!c.ok()) return c.status();
+    call = std::move(c).value();
+  }
   std::ofstream curves(fs::path(o.out_dir) / "curves.csv");
   curves << "participant,timestamp";
   for (int au : synth::kAuCodes) curves << fmt::format(",AU{:02d}", au);
   curves << ",pose_Rx,pose_Ry,pose_Rz\n";
 
   // Frame times: k * den/num, or jittered +-30% for the variable-rate option (seeded).
+  // Each recording runs from its own time 0 to duration + offset_s; scenario time = own
+  // time - offset_s (the audience's webcams start before the stimulus).
   const double period = static_cast<double>(s.fps_den) / s.fps_num;
   cv::RNG jitter(s.seed * 2654435761ull + 17);
   SynthSummary sum;
-  double t = 0;
-  const int64_t total = static_cast<int64_t>(s.duration_s / period);
+  double t = 0, end_s = s.duration_s;
+  for (const auto& p : s.participants) end_s = std::max(end_s, s.duration_s + p.offset_s);
+  const int64_t total = static_cast<int64_t>(end_s / period);
   std::vector<cv::Mat> frames(n);
   std::vector<Status> write_status(n);
+  std::vector<std::string> curve_rows(n);
   // Sensor noise: a bank of 8 seeded noise images per participant, one picked per frame
   // (drawing fresh Gaussian noise for every frame cost more than rendering the face).
   constexpr int kBank = 8;
@@ -157,11 +191,15 @@ Result<SynthSummary> RunSynth(const SynthOptions& o, const SynthProgressFn& prog
         rng.fill(nz, cv::RNG::NORMAL, 0, noises[p].sigma);
         bank[p].push_back(nz);
       }
-  for (int64_t k = 0; t < s.duration_s; ++k) {
+  for (int64_t k = 0; t < end_s; ++k) {
     const Timestamp ts = Timestamp::FromSeconds(t);
     cv::parallel_for_(cv::Range(0, static_cast<int>(n)), [&](const cv::Range& r) {
       for (int p = r.start; p < r.end; ++p) {
-        const synth::Expression e = synth::ExpressionAt(s, p, ts.seconds());
+        const auto& part = s.participants[static_cast<size_t>(p)];
+        curve_rows[static_cast<size_t>(p)].clear();
+        if (ts.seconds() >= s.duration_s + part.offset_s) continue;  // this recording has ended
+        const double scenario_t = ts.seconds() - part.offset_s;
+        const synth::Expression e = synth::ExpressionAt(s, p, scenario_t);
         cv::Mat img = rigs[static_cast<size_t>(p)]->Render(e).bgr;
         const Noise& nz = noises[static_cast<size_t>(p)];
         if (nz.sigma > 0) {
@@ -174,18 +212,21 @@ Result<SynthSummary> RunSynth(const SynthOptions& o, const SynthProgressFn& prog
         }
         write_status[static_cast<size_t>(p)] = writers[static_cast<size_t>(p)]->Write(img, ts);
         frames[static_cast<size_t>(p)] = img;
+        std::string& row = curve_rows[static_cast<size_t>(p)];
+        row = part.id + fmt::format(",{:.6f}", ts.seconds());
+        for (float v : e.au) row += fmt::format(",{:.3f}", v);
+        row += fmt::format(",{:.5f},{:.5f},{:.5f}\n", e.head_rad[0], e.head_rad[1], e.head_rad[2]);
       }
     });
-    cv::Mat grid(ch, cw, CV_8UC3, cv::Scalar::all(0));
+    cv::Mat grid;
+    if (call) grid = cv::Mat(ch, cw, CV_8UC3, cv::Scalar::all(0));
     for (size_t p = 0; p < n; ++p) {
+      if (curve_rows[p].empty()) continue;
       MIMICRY_RETURN_IF_ERROR(write_status[p]);
-      frames[p].copyTo(grid(cv::Rect(static_cast<int>(p % 2) * kW, static_cast<int>(p / 2) * kH, kW, kH)));
-      const synth::Expression e = synth::ExpressionAt(s, static_cast<int>(p), ts.seconds());
-      curves << s.participants[p].id << fmt::format(",{:.6f}", ts.seconds());
-      for (float v : e.au) curves << fmt::format(",{:.3f}", v);
-      curves << fmt::format(",{:.5f},{:.5f},{:.5f}\n", e.head_rad[0], e.head_rad[1], e.head_rad[2]);
+      if (call) frames[p].copyTo(grid(cv::Rect(static_cast<int>(p % 2) * kW, static_cast<int>(p / 2) * kH, kW, kH)));
+      curves << curve_rows[p];
     }
-    MIMICRY_RETURN_IF_ERROR((*call)->Write(grid, ts));
+    if (call) MIMICRY_RETURN_IF_ERROR(call->Write(grid, ts));
     ++sum.frames;
     if (progress && k % 15 == 0)
       progress(k, total, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -193,7 +234,17 @@ Result<SynthSummary> RunSynth(const SynthOptions& o, const SynthProgressFn& prog
     t = s.variable_frame_rate ? t + step : static_cast<double>(k + 1) * period;
   }
   for (auto& w : writers) MIMICRY_RETURN_IF_ERROR(w->Close());
-  MIMICRY_RETURN_IF_ERROR((*call)->Close());
+  if (call) MIMICRY_RETURN_IF_ERROR(call->Close());
+  if (audience) {
+    // manifest.csv: what `mimicry audience` reads (paths relative to DIR).
+    std::string m = "viewer_id,file,offset_s,group\n";
+    for (size_t q = 0; q < n; ++q)
+      if (s.participants[q].role == "viewer")
+        m += fmt::format("{},{},{:.3f},{}\n", s.participants[q].id, files[q], s.participants[q].offset_s, s.participants[q].group);
+    std::ofstream mf(fs::path(o.out_dir) / "manifest.csv");
+    mf << m;
+    if (!mf) return OutputError(o.out_dir + "/manifest.csv: write failed");
+  }
   curves.close();
   if (!curves) return OutputError(o.out_dir + "/curves.csv: write failed");
   std::ofstream truth(fs::path(o.out_dir) / "truth.json");
@@ -277,6 +328,7 @@ Result<DemoSummary> RunDemo(const DemoOptions& o, const SynthProgressFn& progres
   if (!r.ok()) return r.status();
   d.analysis_json = r->summary_json;
   d.analysis_text = r->text;
+  d.report_html = r->report_html;
   d.analyze_s = r->wall_s;
   return d;
 }

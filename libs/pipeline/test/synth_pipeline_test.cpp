@@ -1,15 +1,18 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "mimicry/io/frame_source.h"
@@ -258,6 +261,79 @@ TEST(Synth, DetectorFindsTheFacesAtEveryNoiseLevel) {
   }
 }
 
+// The audience preset: the stimulus and each viewer's webcam as separate videos, the
+// viewers' recordings starting offset_s before the stimulus, a manifest that says so, and
+// every face (the face-api group photos' crops included) found in every frame.
+TEST(Synth, AudiencePresetWritesStimulusViewersAndManifest) {
+  if (!HaveFaces()) GTEST_SKIP() << "build/assets absent";
+  TempDir d;
+  synth::PresetOptions o;
+  o.preset = "audience";
+  o.viewers = 3;
+  o.duration_s = 12;
+  o.seed = 4;
+  o.faces = DefaultFaces("audience");
+  o.faces.erase(o.faces.begin() + 1, o.faces.begin() + 8);  // viewers: face-api sample1..3 crops
+  ASSERT_EQ(o.faces[1], kAssets + "/faceapi/sample1.jpg");
+  auto s = synth::MakePreset(o);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  ASSERT_TRUE(RunSynth({*s, d / "out"}).ok());
+  const Csv m = ReadCsv(d / "out/manifest.csv");
+  ASSERT_EQ(m.header, (std::vector<std::string>{"viewer_id", "file", "offset_s", "group"}));
+  ASSERT_EQ(m.rows.size(), 3u);
+  EXPECT_FALSE(fs::exists(d / "out/call.mp4"));
+  auto frames = [](const std::string& path, double* last) {
+    auto src = io::FrameSource::Open({.path = path});
+    io::Frame f;
+    int n = 0;
+    while (src.ok() && *(*src)->Next(f)) ++n, *last = f.pts.seconds();
+    return n;
+  };
+  double last = 0;
+  EXPECT_EQ(frames(d / "out/stimulus.mp4", &last), 360);
+  for (size_t v = 0; v < 3; ++v) {
+    const double off = m.Num(v, "offset_s");
+    EXPECT_EQ(m.Cell(v, "file"), "viewers/V0" + std::to_string(v + 1) + ".mp4");
+    EXPECT_NEAR(off, s->participants[v + 1].offset_s, 1e-3);
+    const int n = frames(d / ("out/" + m.Cell(v, "file")), &last);
+    EXPECT_EQ(n, static_cast<int>(std::ceil((12 + off) * 30 - 1e-9))) << v;  // runs offset_s longer
+    ExtractOptions e;
+    e.input.path = d / ("out/" + m.Cell(v, "file"));
+    e.output_csv = d / ("v" + std::to_string(v) + ".csv");
+    auto r = RunExtract(e);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_GE(static_cast<double>(r->frames_with_face), 0.99 * static_cast<double>(r->frames)) << m.Cell(v, "file");
+  }
+  // curves.csv is on each recording's own clock: a viewer's answer shows up at its
+  // scenario onset + offset_s.
+  const Csv c = ReadCsv(d / "out/curves.csv");
+  std::map<int, const synth::Event*> by_id;
+  for (const auto& e : s->events) by_id[e.id] = &e;
+  int checked = 0;
+  for (const auto& a : s->answers) {
+    const synth::Event& ev = *by_id.at(a.event);
+    const auto& p = s->participants[static_cast<size_t>(ev.participant)];
+    const std::string au = fmt::format("AU{:02d}", ev.aus.front());
+    for (size_t r = 0; r < c.rows.size(); ++r) {
+      if (c.Cell(r, "participant") != p.id) continue;
+      const double t = c.Num(r, "timestamp");
+      if (std::abs(t - (ev.apex_s + p.offset_s)) < 0.017) {
+        EXPECT_NEAR(c.Num(r, au), ev.intensity, 0.1) << p.id << " " << au;
+        ++checked;
+      }
+      if (std::abs(t - (ev.onset_s + p.offset_s - 0.1)) < 0.017 && ev.onset_s > 3.6) {
+        bool other = false;  // unless another event of that AU is under way
+        for (const auto& e2 : s->events)
+          if (e2.participant == ev.participant && e2.id != ev.id && std::count(e2.aus.begin(), e2.aus.end(), ev.aus.front()) &&
+              e2.onset_s < ev.onset_s && e2.offset_s > ev.onset_s - 0.2)
+            other = true;
+        if (!other) EXPECT_LT(c.Num(r, au), 0.05) << p.id << " " << au;
+      }
+    }
+  }
+  EXPECT_GE(checked, static_cast<int>(s->answers.size()));  // every answer's apex was seen
+}
+
 int RunCli(const std::string& args, std::string* err) {
   FILE* p = popen((kBin + " " + args + " 2>&1 >/dev/null").c_str(), "r");
   char buf[4096];
@@ -290,6 +366,11 @@ TEST(SynthCli, BadInputsAreOneLineErrors) {
   EXPECT_NE(err.find("duration_s must be > 0"), std::string::npos) << err;
   EXPECT_EQ(RunCli("synth --scenario " + d / "none.json" + " -o " + d / "o", &err), 3);
   EXPECT_EQ(RunCli("synth --preset dyad --fps abc -o " + d / "o", &err), 2);
+  // Audience options.
+  EXPECT_EQ(RunCli("synth --preset audience --viewers 0 -o " + d / "o", &err), 2);
+  EXPECT_EQ(err, "mimicry: error: --viewers: must be 1..500\n");
+  EXPECT_EQ(RunCli("synth --preset audience --mirror-probability 2 -o " + d / "o", &err), 2);
+  EXPECT_EQ(err, "mimicry: error: --mirror-probability: must be within 0..1\n");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -47,11 +48,23 @@ float Shape(const Event& e, double t) {
   return static_cast<float>(e.intensity * v);
 }
 
+constexpr size_t kMaxViewers = 500;
+
+std::string fmt_viewer(int k) {
+  char b[16];
+  std::snprintf(b, sizeof b, "V%02d", k);
+  return b;
+}
+
 Status Validate(const Scenario& s, const std::string& src) {
   if (!(s.duration_s > 0)) return InvalidArgument(src + ": duration_s must be > 0");
   if (s.fps_num <= 0 || s.fps_den <= 0) return InvalidArgument(src + ": fps must be > 0");
-  if (s.participants.size() < 2 || s.participants.size() > 4)
-    return InvalidArgument(src + ": 2 to 4 participants, got " + std::to_string(s.participants.size()));
+  const size_t max_participants = s.preset == "audience" ? kMaxViewers + 1 : 4;
+  if (s.participants.size() < 2 || s.participants.size() > max_participants)
+    return InvalidArgument(src + ": 2 to " + std::to_string(max_participants) + " participants, got " +
+                           std::to_string(s.participants.size()));
+  for (const auto& p : s.participants)
+    if (!(p.offset_s >= 0 && p.offset_s < 3600)) return InvalidArgument(src + ": participant " + p.id + ": offset_s must be 0..3600");
   if (s.noise != "none" && s.noise != "low" && s.noise != "webcam")
     return InvalidArgument(src + ": noise must be none, low or webcam, got '" + s.noise + "'");
   for (const auto& p : s.participants)
@@ -70,6 +83,7 @@ Status Validate(const Scenario& s, const std::string& src) {
   }
   return Status::Ok();
 }
+
 
 Event MakeEvent(Rng& rng, int id, int who, std::vector<int> aus, double onset) {
   Event e;
@@ -170,12 +184,103 @@ Result<Scenario> MakeMicro(const PresetOptions& o) {
   return s;
 }
 
+// Blinks every 2.5-5 s, 0.15-0.3 s long, for participant p.
+void AddBlinks(Scenario& s, Rng& rng, int& id, int p) {
+  for (double t = rng.Uniform(0.5, 2.0); t < s.duration_s - 0.5; t += rng.Uniform(2.5, 5.0)) {
+    Event b;
+    b.id = id++;
+    b.participant = p;
+    b.aus = {45};
+    b.kind = EventKind::kBlink;
+    b.onset_s = t;
+    const double d = rng.Uniform(0.15, 0.3);
+    b.apex_s = t + d * 0.4;
+    b.offset_s = t + d;
+    b.intensity = 5;
+    s.events.push_back(b);
+  }
+}
+
+Result<Scenario> MakeAudience(const PresetOptions& o) {
+  if (o.viewers < 1 || o.viewers > static_cast<int>(kMaxViewers))
+    return InvalidArgument("--viewers: must be 1.." + std::to_string(kMaxViewers));
+  for (double p : {o.mirror_probability, o.mirror_probability_b})
+    if (!(p >= 0 && p <= 1)) return InvalidArgument("--mirror-probability: must be within 0..1");
+  if (o.faces.size() < 2) return InvalidArgument("--preset audience: at least two face photos are needed");
+  Scenario s;
+  s.preset = "audience";
+  s.seed = o.seed;
+  s.duration_s = o.duration_s;
+  s.fps_num = o.fps_num;
+  s.fps_den = o.fps_den;
+  s.variable_frame_rate = o.variable_frame_rate;
+  s.noise = o.noise;
+  s.mirror_from = "S";
+  s.mirror_to = "viewers";
+  s.mirror_lag_s = o.lag_s;
+  Rng rng(o.seed * 977 + 13);
+  s.participants.push_back({"S", o.faces[0], "none", "stimulus", "", 0, 0});  // produced footage: clean
+  const int half = (o.viewers + 1) / 2;
+  for (int v = 0; v < o.viewers; ++v) {
+    Participant p;
+    p.id = fmt_viewer(v + 1);
+    p.face = o.faces[1 + static_cast<size_t>(v) % (o.faces.size() - 1)];
+    p.role = "viewer";
+    p.group = v < half ? "A" : "B";
+    p.mirror_probability = v < half ? o.mirror_probability : o.mirror_probability_b;
+    p.offset_s = std::round(rng.Uniform(0.5, 3.0) * 1000) / 1000;
+    s.participants.push_back(p);
+  }
+  s.mirror_probability = 0;
+  for (size_t v = 1; v < s.participants.size(); ++v) s.mirror_probability += s.participants[v].mirror_probability;
+  s.mirror_probability /= o.viewers;
+  int id = 0;
+  std::vector<Event> actor;
+  for (double t = rng.Uniform(1.0, 2.0); t < o.duration_s - 4.0; t += rng.Uniform(4.0, 6.5)) {
+    const Action& act = kRepertoire[rng.Pick(std::size(kRepertoire))];
+    actor.push_back(MakeEvent(rng, id++, 0, act.aus, t));
+  }
+  s.events = actor;
+  AddBlinks(s, rng, id, 0);
+  for (int v = 1; v <= o.viewers; ++v) {
+    const Participant& p = s.participants[static_cast<size_t>(v)];
+    for (const Event& a : actor) {
+      const bool answer = rng.Chance(p.mirror_probability);
+      const double lag = o.lag_s + rng.Uniform(-0.1, 0.1);
+      const bool broad = o.mode == "broad" || (o.mode == "mixed" && rng.Chance(0.5));
+      if (!answer) continue;
+      Event b = MakeEvent(rng, id++, v, broad ? BroadCounterpart(a.aus) : a.aus, a.onset_s + lag);
+      b.intensity = static_cast<float>(rng.Uniform(2.0, 4.0));  // viewers react less than actors act
+      s.events.push_back(b);
+      s.answers.push_back({b.id, a.id, broad ? "broad" : "strict", b.onset_s - a.onset_s});
+    }
+    // Spontaneous events of the viewer (every 9-14 s), clear of the actor's events so
+    // that they answer nothing by construction.
+    for (double t = rng.Uniform(3.0, 8.0); t < o.duration_s - 4.0; t += rng.Uniform(9.0, 14.0)) {
+      const bool near = std::any_of(actor.begin(), actor.end(), [&](const Event& a) { return t > a.onset_s - 1.0 && t < a.onset_s + 3.5; });
+      if (near) continue;
+      const Action& act = kRepertoire[rng.Pick(std::size(kRepertoire))];
+      s.events.push_back(MakeEvent(rng, id++, v, act.aus, t));
+    }
+    AddBlinks(s, rng, id, v);
+  }
+  std::sort(s.events.begin(), s.events.end(), [](const Event& x, const Event& y) { return x.id < y.id; });
+  MIMICRY_RETURN_IF_ERROR(Validate(s, "preset audience"));
+  return s;
+}
+
 }  // namespace
 
 Result<Scenario> MakePreset(const PresetOptions& o) {
   if (o.preset == "micro") return MakeMicro(o);
+  if (o.preset == "audience") {
+    if (o.mode != "strict" && o.mode != "broad" && o.mode != "mixed") return InvalidArgument("--mode: must be strict, broad or mixed");
+    if (!(o.lag_s >= 0.2 && o.lag_s <= 2.9)) return InvalidArgument("--lag: must be within 0.2..2.9 s");
+    if (!(o.duration_s >= 10)) return InvalidArgument("--duration: the audience preset needs at least 10 s");
+    return MakeAudience(o);
+  }
   if (o.preset != "dyad" && o.preset != "null" && o.preset != "demo")
-    return InvalidArgument("--preset: unknown preset '" + o.preset + "' (dyad, null, demo, micro)");
+    return InvalidArgument("--preset: unknown preset '" + o.preset + "' (dyad, null, demo, micro, audience)");
   if (o.mode != "strict" && o.mode != "broad" && o.mode != "mixed")
     return InvalidArgument("--mode: must be strict, broad or mixed");
   if (!(o.lag_s >= 0.2 && o.lag_s <= 2.9)) return InvalidArgument("--lag: must be within 0.2..2.9 s");
@@ -237,20 +342,7 @@ Result<Scenario> MakePreset(const PresetOptions& o) {
     }
   }
   // Blinks for both, every 2.5-5 s, 0.15-0.3 s long.
-  for (int p = 0; p < 2; ++p)
-    for (double t = rng.Uniform(0.5, 2.0); t < o.duration_s - 0.5; t += rng.Uniform(2.5, 5.0)) {
-      Event b;
-      b.id = id++;
-      b.participant = p;
-      b.aus = {45};
-      b.kind = EventKind::kBlink;
-      b.onset_s = t;
-      const double d = rng.Uniform(0.15, 0.3);
-      b.apex_s = t + d * 0.4;
-      b.offset_s = t + d;
-      b.intensity = 5;
-      s.events.push_back(b);
-    }
+  for (int p = 0; p < 2; ++p) AddBlinks(s, rng, id, p);
   std::sort(s.events.begin(), s.events.end(), [](const Event& x, const Event& y) { return x.id < y.id; });
   MIMICRY_RETURN_IF_ERROR(Validate(s, "preset " + o.preset));
   return s;
@@ -345,9 +437,20 @@ std::string TruthJson(const Scenario& s) {
   j["variable_frame_rate"] = s.variable_frame_rate;
   j["noise"] = s.noise;
   j["head_motion_deg"] = s.head_motion_deg;
-  for (const auto& p : s.participants)
-    j["participants"].push_back(
-        {{"id", p.id}, {"face", p.face}, {"video", p.id + ".mp4"}, {"noise", p.noise.empty() ? s.noise : p.noise}});
+  const bool audience = s.preset == "audience";
+  for (const auto& p : s.participants) {
+    nlohmann::ordered_json jp = {{"id", p.id},
+                                 {"face", p.face},
+                                 {"video", !audience ? p.id + ".mp4" : p.role == "stimulus" ? "stimulus.mp4" : "viewers/" + p.id + ".mp4"},
+                                 {"noise", p.noise.empty() ? s.noise : p.noise}};
+    if (!p.role.empty()) jp["role"] = p.role;
+    if (p.role == "viewer") {
+      jp["group"] = p.group;
+      jp["mirror_probability"] = p.mirror_probability;
+    }
+    if (p.offset_s != 0 || audience) jp["offset_s"] = p.offset_s;
+    j["participants"].push_back(jp);
+  }
   auto r3 = [](double v) { return std::round(v * 1000.0) / 1000.0; };
   j["events"] = nlohmann::ordered_json::array();
   for (const auto& e : s.events)
@@ -363,8 +466,32 @@ std::string TruthJson(const Scenario& s) {
   for (const auto& a : s.answers)
     j["answers"].push_back({{"event", a.event}, {"answers", a.answers}, {"mode", a.mode}, {"lag_s", r3(a.lag_s)}});
   if (!s.mirror_from.empty())
-    j["mirroring"] = {{"from", s.mirror_from}, {"to", s.mirror_to}, {"mirror_probability", s.mirror_probability},
+    j["mirroring"] = {{"from", s.mirror_from}, {"to", s.mirror_to}, {"mirror_probability", r3(s.mirror_probability)},
                       {"lag_s", s.mirror_lag_s}};
+  if (audience) {
+    // The planted truth an audience analysis should recover: per group and overall, the
+    // probability of answering and the share of (stimulus event, viewer) pairs answered.
+    std::map<std::string, std::pair<double, int>> prob;  // group -> (sum p, viewers)
+    for (const auto& p : s.participants)
+      if (p.role == "viewer") prob[p.group].first += p.mirror_probability, prob[p.group].second++;
+    int actor_events = 0;
+    for (const auto& e : s.events) actor_events += e.participant == 0 && e.kind != EventKind::kBlink;
+    std::map<std::string, int> answered;
+    for (const auto& a : s.answers) {
+      for (const auto& e : s.events)
+        if (e.id == a.event) answered[s.participants[static_cast<size_t>(e.participant)].group]++;
+    }
+    int all_answers = 0, viewers = 0;
+    for (const auto& [g, pv] : prob) {
+      j["groups"][g] = {{"viewers", pv.second},
+                        {"mirror_probability", r3(pv.first / pv.second)},
+                        {"fraction_answered", actor_events > 0 ? r3(static_cast<double>(answered[g]) / (actor_events * pv.second)) : 0.0}};
+      all_answers += answered[g];
+      viewers += pv.second;
+    }
+    j["mirroring"]["stimulus_events"] = actor_events;
+    j["mirroring"]["fraction_answered"] = actor_events > 0 ? r3(static_cast<double>(all_answers) / (actor_events * viewers)) : 0.0;
+  }
   return j.dump(2) + "\n";
 }
 

@@ -190,3 +190,83 @@ TEST(Scenario, BadScenariosAreClearErrors) {
 
 }  // namespace
 }  // namespace mimicry::synth
+
+namespace mimicry::synth {
+namespace {
+
+PresetOptions Audience(uint64_t seed, int viewers, double pa = 0.7, double pb = 0.3) {
+  PresetOptions o;
+  o.preset = "audience";
+  o.seed = seed;
+  o.viewers = viewers;
+  o.mirror_probability = pa;
+  o.mirror_probability_b = pb;
+  o.duration_s = 60;
+  o.faces = {"stimulus.png", "v1.png", "v2.png", "v3.png"};
+  return o;
+}
+
+TEST(Scenario, AudiencePresetPlantsGroupMirroringAtTheLag) {
+  const auto a = MakePreset(Audience(3, 20)), b = MakePreset(Audience(3, 20));
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(TruthJson(*a), TruthJson(*b));  // deterministic
+  const Scenario& s = *a;
+  ASSERT_EQ(s.participants.size(), 21u);
+  EXPECT_EQ(s.participants[0].id, "S");
+  EXPECT_EQ(s.participants[0].role, "stimulus");
+  EXPECT_EQ(s.participants[1].id, "V01");
+  EXPECT_EQ(s.participants[20].id, "V20");
+  EXPECT_EQ(s.participants[1].face, "v1.png");
+  EXPECT_EQ(s.participants[4].face, "v1.png");  // photos are cycled
+  std::map<int, Event> by_id;
+  for (const auto& e : s.events) by_id[e.id] = e;
+  std::map<std::string, int> answered;
+  int actor = 0;
+  for (const auto& e : s.events) actor += e.participant == 0 && e.kind != EventKind::kBlink;
+  for (const auto& ans : s.answers) {
+    const Event& q = by_id.at(ans.answers);
+    const Event& r = by_id.at(ans.event);
+    EXPECT_EQ(q.participant, 0);  // only the stimulus is answered
+    EXPECT_GE(r.participant, 1);
+    EXPECT_NEAR(r.onset_s - q.onset_s, 0.6, 0.1 + 1e-9);
+    answered[s.participants[static_cast<size_t>(r.participant)].group]++;
+  }
+  for (size_t v = 1; v <= 20; ++v) {
+    EXPECT_EQ(s.participants[v].group, v <= 10 ? "A" : "B");
+    EXPECT_GE(s.participants[v].offset_s, 0.5);
+    EXPECT_LE(s.participants[v].offset_s, 3.0);
+  }
+  const double fa = static_cast<double>(answered["A"]) / (actor * 10), fb = static_cast<double>(answered["B"]) / (actor * 10);
+  EXPECT_NEAR(fa, 0.7, 0.12);
+  EXPECT_NEAR(fb, 0.3, 0.12);
+  // truth.json carries what an audience analysis must recover.
+  const auto j = nlohmann::json::parse(TruthJson(s));
+  EXPECT_EQ(j["mirroring"]["from"], "S");
+  EXPECT_NEAR(j["mirroring"]["mirror_probability"].get<double>(), 0.5, 1e-9);
+  EXPECT_EQ(j["mirroring"]["lag_s"], 0.6);
+  EXPECT_EQ(j["mirroring"]["stimulus_events"], actor);
+  EXPECT_NEAR(j["groups"]["A"]["fraction_answered"].get<double>(), fa, 1e-3);
+  EXPECT_NEAR(j["mirroring"]["fraction_answered"].get<double>(), (fa + fb) / 2, 1e-3);
+  EXPECT_EQ(j["participants"][0]["video"], "stimulus.mp4");
+  EXPECT_EQ(j["participants"][3]["video"], "viewers/V03.mp4");
+  EXPECT_EQ(j["participants"][3]["offset_s"], s.participants[3].offset_s);
+}
+
+TEST(Scenario, AudiencePresetRejectsBadOptions) {
+  auto o = Audience(1, 0);
+  auto r = MakePreset(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("--viewers"), std::string::npos);
+  o = Audience(1, 5, 1.5);
+  r = MakePreset(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("--mirror-probability"), std::string::npos);
+  o = Audience(1, 5);
+  o.faces = {"only.png"};
+  r = MakePreset(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("two face photos"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mimicry::synth

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "mimicry/core/status.h"
 #include "mimicry/synth/scenario.h"
@@ -14,6 +15,11 @@ namespace mimicry::pipeline {
 // Where fetched face photos live when none is given: $MIMICRY_ASSETS_DIR, else assets/
 // beside the binary's folder (build/assets), else the build's assets folder.
 std::string DefaultAssetsDir();
+
+// The set-up's face photos for a preset, in participant order: the astronaut, then dlib's
+// example faces (Tom Cruise first) and the face-api samples (one face is cropped from each
+// group photo). "audience": the astronaut is the stimulus; the viewers cycle through the rest.
+std::vector<std::string> DefaultFaces(const std::string& preset);
 
 struct SynthOptions {
   synth::Scenario scenario;
@@ -55,6 +61,7 @@ struct DemoSummary {
   int faces = 0;
   double synth_s = 0, extract_s = 0, analyze_s = 0;
   std::string analysis_json, analysis_text;  // analysis/summary.json and its text summary
+  std::string report_html;                   // analysis/report.html
 };
 
 // The demo a new user runs first: a 60-s two-person call with mimicry both ways (A leads

@@ -36,10 +36,18 @@ struct Participant {
   std::string id;           // "A", "B", ...
   std::string face;         // photo path
   std::string noise;        // degradation level for this participant; empty = the scenario's
+  // Audience preset: "stimulus" (the on-screen actor) or "viewer"; empty otherwise.
+  std::string role;
+  std::string group;        // viewers: their group (creative), e.g. "A" or "B"
+  double mirror_probability = 0;  // viewers: chance of answering each stimulus event
+  // Where scenario time 0 falls in this participant's own recording (s, >= 0): the
+  // recording starts offset_s before the scenario and runs offset_s longer. A viewer's
+  // webcam starts before the stimulus plays.
+  double offset_s = 0;
 };
 
 struct Scenario {
-  std::string preset;       // "dyad", "null" or "custom"
+  std::string preset;       // "dyad", "null", "demo", "micro", "audience" or "custom"
   uint64_t seed = 1;
   double duration_s = 60;
   int fps_num = 30, fps_den = 1;
@@ -67,7 +75,16 @@ struct PresetOptions {
   int fps_num = 30, fps_den = 1;
   bool variable_frame_rate = false;
   std::string noise = "webcam";
-  std::vector<std::string> faces;  // photo per participant (A, B)
+  std::vector<std::string> faces;  // photo per participant (A, B); audience: stimulus, then viewers (cycled)
+  // "audience": one on-screen actor (participant "S", the stimulus) with expression events
+  // every 4-6.5 s, and `viewers` viewers (V01, V02, ...) whose webcams start 0.5-3 s before
+  // the stimulus (Participant::offset_s). The first half of the viewers are group "A", who
+  // answer each stimulus event with probability `mirror_probability`, the rest group "B",
+  // with `mirror_probability_b`; answers come lag_s (+-0.1 s) later, strict or broad as
+  // `mode` says. Viewers also have spontaneous events of their own, and blinks.
+  int viewers = 20;
+  double mirror_probability = 0.7;
+  double mirror_probability_b = 0.3;
 };
 
 // Errors: InvalidArgument naming the parameter (unknown preset or mode, bad lag,
