@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +16,7 @@
 #include <sstream>
 
 #include "mimicry/pipeline/analyze.h"
+#include "mimicry/pipeline/audience.h"
 #include "mimicry/report/report.h"
 #include "mimicry/pipeline/extract.h"
 #include "mimicry/pipeline/synth.h"
@@ -51,6 +54,19 @@ int ExitFor(const mimicry::Status& s) {
 int Fail(const mimicry::Status& s) {
   std::fprintf(stderr, "mimicry: error: %s\n", s.message().c_str());
   return ExitFor(s);
+}
+
+// Progress of a run made of named stages: each stage's own elapsed time feeds its ETA.
+std::function<void(const std::string&, double)> StageProgress(mimicry::app::Progress& bar) {
+  auto stage = std::make_shared<std::string>();
+  auto t0 = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  return [&bar, stage, t0](const std::string& s, double f) {
+    if (s != *stage) {
+      *stage = s;
+      *t0 = std::chrono::steady_clock::now();
+    }
+    bar.Stage(s, f, std::chrono::duration<double>(std::chrono::steady_clock::now() - *t0).count());
+  };
 }
 
 std::string JoinArgv(int argc, char** argv) {
@@ -183,6 +199,26 @@ int main(int argc, char** argv) {
   bool an_no_report = false;
   analyze->add_flag("--no-report", an_no_report, "Do not write report.html");
 
+  mimicry::pipeline::AudienceOptions au;
+  bool au_quiet = false, au_no_report = false;
+  std::string au_detector = "blazeface";
+  auto* audience = app.add_subcommand("audience", "Viewers' reactions to a stimulus video, aligned to it, with mirroring of the faces on screen");
+  audience->add_option("--stimulus", au.stimulus, "The stimulus: a video (its faces are extracted) or a feature CSV")->required();
+  audience->add_option("--manifest", au.manifest, "CSV: viewer_id, file, offset_s[, group][, outcome columns]")->required();
+  audience->add_option("-o,--output", au.out_dir, "Output folder")->required();
+  audience->add_option("--jobs", au.jobs, "Viewers processed in parallel (0 = all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  audience->add_option("--surrogates", au.surrogates, "Surrogates for the mirroring chance level and the ISC null")->capture_default_str()->check(CLI::NonNegativeNumber);
+  audience->add_option("--permutations", au.permutations, "Permutations per A/B test")->capture_default_str()->check(CLI::NonNegativeNumber);
+  audience->add_option("--seed", au.seed, "Random seed")->capture_default_str();
+  audience->add_option("--smile-threshold", au.smile_threshold, "AU12 intensity (0-5) that counts as smiling in a second")->capture_default_str();
+  audience->add_option("--emotion-threshold", au.emotion_threshold, "Emotion score (0-1) that counts as showing it")->capture_default_str();
+  audience->add_option("--answer-min", au.match.min_latency_s, "Earliest answer after a stimulus event's onset (s)")->capture_default_str();
+  audience->add_option("--answer-max", au.match.max_latency_s, "Latest answer after a stimulus event's onset (s)")->capture_default_str();
+  audience->add_option("--detector", au_detector, "Video inputs: blazeface, blazeface-back or hog")->capture_default_str();
+  audience->add_option("--models-dir", au.extract.models_dir, "Video inputs: folder with the model files");
+  audience->add_flag("--no-report", au_no_report, "Do not write report.html");
+  audience->add_flag("-q,--quiet", au_quiet, "No progress and no summary");
+
   std::string report_dir, report_out;
   auto* report = app.add_subcommand("report", "Render report.html again from an analysis folder (summary.json and its tables)");
   report->add_option("folder", report_dir, "The folder mimicry analyze wrote")->required();
@@ -269,20 +305,29 @@ int main(int argc, char** argv) {
       an.offsets_s[kv.substr(0, eq)] = v;
     }
     mimicry::app::Progress bar(an_quiet);
-    std::string stage;
-    auto stage_t0 = std::chrono::steady_clock::now();
-    auto r = mimicry::pipeline::RunAnalyze(an, [&](const std::string& s, double f) {
-      if (s != stage) {
-        stage = s;
-        stage_t0 = std::chrono::steady_clock::now();
-      }
-      bar.Stage(s, f, std::chrono::duration<double>(std::chrono::steady_clock::now() - stage_t0).count());
-    });
+    auto r = mimicry::pipeline::RunAnalyze(an, StageProgress(bar));
     bar.Finish();
     if (!r.ok()) return Fail(r.status());
     if (!an_quiet) {
       std::printf("mimicry analyze (%.1f s)\n%s  output    %s (docs/analyze.md)\n", r->wall_s, r->text.c_str(), r->summary_json.c_str());
       if (!r->report_html.empty()) std::printf("  report    %s (%.1f MB; opens offline in a browser)\n", r->report_html.c_str(), r->report_bytes / 1e6);
+    }
+    return kExitOk;
+  }
+  if (*audience) {
+    auto kind = mimicry::face::ParseDetectorKind(au_detector);
+    if (!kind.ok()) return Fail(kind.status());
+    au.extract.detector = *kind;
+    au.command_line = JoinArgv(argc, argv);
+    au.write_report = !au_no_report;
+    mimicry::app::Progress bar(au_quiet);
+    auto r = mimicry::pipeline::RunAudience(au, StageProgress(bar));
+    bar.Finish();
+    if (!r.ok()) return Fail(r.status());
+    if (!au_quiet) {
+      std::printf("mimicry audience (%.1f s; %.1fx real time over %.0f viewer-seconds)\n%s  output    %s (docs/audience.md)\n",
+                  r->wall_s, r->viewer_seconds / std::max(1e-9, r->wall_s), r->viewer_seconds, r->text.c_str(), r->audience_json.c_str());
+      if (!r->report_html.empty()) std::printf("  report    %s\n", r->report_html.c_str());
     }
     return kExitOk;
   }
@@ -343,13 +388,20 @@ int main(int argc, char** argv) {
     if (features_noise >= 0) {
       std::error_code ec;
       std::filesystem::create_directories(synth_out, ec);
+      const bool audience = sc->preset == "audience";
+      if (audience) std::filesystem::create_directories(synth_out + "/viewers", ec);
+      std::string manifest = "viewer_id,file,offset_s,group\n";
       for (size_t p = 0; p < sc->participants.size(); ++p) {
-        const std::string path = synth_out + "/" + sc->participants[p].id + ".csv";
+        const auto& part = sc->participants[p];
+        const std::string rel = !audience ? part.id + ".csv" : part.role == "stimulus" ? "stimulus.csv" : "viewers/" + part.id + ".csv";
+        if (part.role == "viewer") manifest += part.id + "," + rel + "," + fmt::format("{:.3f}", part.offset_s) + "," + part.group + "\n";
+        const std::string path = synth_out + "/" + rel;
         auto st = mimicry::pipeline::WriteScenarioFeatureCsv(*sc, static_cast<int>(p), path, features_noise,
                                                              sc->seed * 1000003 + p);  // distinct per seed and participant
         if (!st.ok()) return Fail(st);
       }
       std::ofstream(synth_out + "/truth.json") << mimicry::synth::TruthJson(*sc);
+      if (audience) std::ofstream(synth_out + "/manifest.csv") << manifest;
       if (!synth_quiet) std::fprintf(stderr, "%s: feature CSVs and truth.json -> %s\n", sc->preset.c_str(), synth_out.c_str());
       return kExitOk;
     }

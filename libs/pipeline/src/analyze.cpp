@@ -23,6 +23,7 @@
 #include "mimicry/io/frame_source.h"
 #include "mimicry/report/report.h"
 #include "mimicry/pipeline/synth.h"
+#include "inputs.h"
 
 namespace mimicry::pipeline {
 namespace {
@@ -31,13 +32,6 @@ using Clock = std::chrono::steady_clock;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr float kNaNf = std::numeric_limits<float>::quiet_NaN();
 
-// Channels every participant gets, in this order: the 17 AUs, then derived ones.
-std::vector<std::string> ChannelNames() {
-  std::vector<std::string> c;
-  for (int au : face::kAuCodes) c.push_back(fmt::format("AU{:02d}", au));
-  for (const char* d : {"smile", "valence", "head_nod", "head_shake"}) c.emplace_back(d);
-  return c;
-}
 // Channels pooled for synchrony and leadership: the expressive AUs (not AU45) and smile.
 bool Expressive(const std::string& c) { return c != "AU45" && c != "valence" && c != "head_nod" && c != "head_shake"; }
 
@@ -70,7 +64,7 @@ sync::CouplingOptions CouplingFor(const AnalyzeOptions& o, int surrogates, uint6
 // The expressive channels of two participants (prepared), first `len` samples each.
 void PooledSpans(const Participant& a, const Participant& b, size_t len, std::vector<std::span<const float>>& xs,
                  std::vector<std::span<const float>>& ys) {
-  const auto names = ChannelNames();
+  const auto names = internal::ChannelNames();
   for (size_t c = 0; c < names.size(); ++c) {
     if (!Expressive(names[c])) continue;
     xs.emplace_back(a.prep.data[c].data(), len);
@@ -88,81 +82,6 @@ double Median(std::vector<double> v) {
 nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 std::string Fmt(double v, int digits = 4) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : std::string(); }
-
-// Raw channels on the common clock plus smile, valence, head nod and shake.
-series::Uniform Derive(const TimeSeries& raw, double offset_s, double t0, size_t n, const AnalyzeOptions& o) {
-  series::ResampleOptions ro;
-  ro.rate_hz = o.rate_hz;
-  ro.max_gap_s = o.max_gap_s;
-  series::Uniform in = series::Resample(raw, offset_s, t0, n, ro);
-  series::Uniform u;
-  u.t0_s = t0;
-  u.rate_hz = o.rate_hz;
-  u.channels = ChannelNames();
-  u.data.assign(u.channels.size(), std::vector<float>(n, kNaNf));
-  for (int k = 0; k < face::kNumAus; ++k) u.data[static_cast<size_t>(k)] = in.data[static_cast<size_t>(k)];
-  const size_t i6 = static_cast<size_t>(face::AuIndex(6)), i12 = static_cast<size_t>(face::AuIndex(12));
-  const size_t c_smile = face::kNumAus, c_val = c_smile + 1, c_nod = c_smile + 2, c_shake = c_smile + 3;
-  const int rx = in.ChannelIndex("pose_Rx"), ry = in.ChannelIndex("pose_Ry"), rz = in.ChannelIndex("pose_Rz");
-  face::HeadGesture gesture;
-  for (size_t i = 0; i < n; ++i) {
-    const float a6 = u.data[i6][i], a12 = u.data[i12][i];
-    if (std::isfinite(a6) && std::isfinite(a12)) u.data[c_smile][i] = 0.5f * (a6 + a12);
-    face::AuIntensities a;
-    bool ok = true;
-    for (int k = 0; k < face::kNumAus; ++k) {
-      const float v = u.data[static_cast<size_t>(k)][i];
-      if (!std::isfinite(v)) {
-        ok = false;
-        break;
-      }
-      a.r[static_cast<size_t>(k)] = v;
-    }
-    if (ok) {
-      for (size_t s = 0; s < face::kSidedAus.size(); ++s)
-        a.left[s] = a.right[s] = a.r[static_cast<size_t>(face::AuIndex(face::kSidedAus[s]))];
-      u.data[c_val][i] = face::EmotionsFromAus(a).valence;
-    }
-    const float px = rx >= 0 ? in.data[static_cast<size_t>(rx)][i] : kNaNf;
-    const float py = ry >= 0 ? in.data[static_cast<size_t>(ry)][i] : kNaNf;
-    if (std::isfinite(px) && std::isfinite(py)) {
-      face::HeadPose hp;
-      hp.r_rad = {px, py, rz >= 0 && std::isfinite(in.data[static_cast<size_t>(rz)][i]) ? in.data[static_cast<size_t>(rz)][i] : 0.0};
-      const auto g = gesture.Update(Timestamp::FromSeconds(t0 + static_cast<double>(i) / o.rate_hz), hp);
-      u.data[c_nod][i] = g.nod;
-      u.data[c_shake][i] = g.shake;
-    } else {
-      gesture.Reset();
-    }
-  }
-  return u;
-}
-
-// Reads one input: a feature CSV as is, a video through extract (cached).
-Result<io::FeatureTable> LoadInput(const std::string& path, const AnalyzeOptions& o, const AnalyzeProgress& progress) {
-  std::string ext = fs::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (ext == ".csv") return io::ReadFeatureCsv(path);
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return NotFound(path + ": no such file");
-  const fs::path cache = fs::path(o.out_dir) / "extract" / (fs::path(path).stem().string() + ".csv");
-  fs::create_directories(cache.parent_path(), ec);
-  const bool fresh = fs::exists(cache, ec) && fs::last_write_time(cache, ec) >= fs::last_write_time(path, ec) &&
-                     fs::exists(fs::path(cache).replace_extension(".meta.json"), ec);
-  if (!fresh) {
-    ExtractOptions e = o.extract;
-    e.input.path = path;
-    e.output_csv = cache.string();
-    e.metadata_json.clear();
-    const std::string stage = "extracting " + fs::path(path).filename().string();
-    auto r = RunExtract(e, [&](const ExtractProgress& p) {
-      if (progress && p.duration_s > 0) progress(stage, std::min(1.0, p.pts_s / p.duration_s));
-    });
-    if (!r.ok()) return r.status();
-    if (r->frames_with_face == 0) return NoFace(path + ": no face found");
-  }
-  return io::ReadFeatureCsv(cache.string());
-}
 
 constexpr double kRapportSpanS = 20;
 constexpr double kLagMapStepS = 0.1;  // lag resolution of lagmap.csv
@@ -282,7 +201,7 @@ Result<Session> LoadSession(const AnalyzeOptions& o, const AnalyzeProgress& prog
   // 1. Inputs -> participants.
     for (size_t i = 0; i < o.inputs.size(); ++i) {
     report("reading", static_cast<double>(i) / static_cast<double>(o.inputs.size()));
-    auto t = LoadInput(o.inputs[i], o, progress);
+    auto t = internal::LoadInput(o.inputs[i], o.out_dir, o.extract, "", progress);
     if (!t.ok()) return t.status();
     tables.push_back(std::move(t).value());
   }
@@ -371,7 +290,7 @@ Result<Session> LoadSession(const AnalyzeOptions& o, const AnalyzeProgress& prog
   const size_t n = static_cast<size_t>(std::floor((t1 - t0) * o.rate_hz)) + 1;
   report("resampling", 0);
   for (auto& p : ps) {
-    p.u = Derive(*p.raw, p.offset_s, t0, n, o);
+    p.u = internal::Derive(*p.raw, p.offset_s, t0, n, o.rate_hz, o.max_gap_s);
     p.valid_fraction = p.u.ValidFraction(static_cast<size_t>(face::AuIndex(12)));
     if (p.valid_fraction == 0)
       return InvalidInput(p.source + ": participant " + p.id + " has no usable frames in the shared time span");
@@ -454,7 +373,7 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
   std::vector<Participant>& ps = loaded->ps;
   const double t0 = loaded->t0;
   const size_t n = loaded->n;
-  const auto names = ChannelNames();
+  const auto names = internal::ChannelNames();
 
   // 3. Pairs.
   nlohmann::json jpairs = nlohmann::json::array();
@@ -713,13 +632,7 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
       {"lag_convention", "lag_s > 0: the follower acts lag_s seconds after the leader"}};
   j["wall_s"] = wall;
   const fs::path dir(o.out_dir);
-  auto write = [&](const fs::path& p, const std::string& s) -> Status {
-    std::ofstream f(p);
-    f << s;
-    f.close();
-    if (!f) return OutputError(p.string() + ": cannot write");
-    return Status::Ok();
-  };
+  auto write = [](const fs::path& p, const std::string& s) { return internal::WriteText(p.string(), s); };
   MIMICRY_RETURN_IF_ERROR(write(dir / "summary.json", j.dump(2) + "\n"));
   MIMICRY_RETURN_IF_ERROR(write(dir / "windows.csv", windows_csv));
   MIMICRY_RETURN_IF_ERROR(write(dir / "pairs.csv", pairs_csv));

@@ -268,8 +268,9 @@ Status WriteScenarioFeatureCsv(const synth::Scenario& s, int participant, const 
   const double period = static_cast<double>(s.fps_den) / s.fps_num;
   std::uniform_real_distribution<double> jitter(-0.3, 0.3);
   double t = 0;
-  for (int64_t i = 0; t < s.duration_s; ++i) {
-    const synth::Expression e = synth::ExpressionAt(s, participant, t);
+  const double offset = s.participants[static_cast<size_t>(participant)].offset_s;  // the recording's own clock
+  for (int64_t i = 0; t < s.duration_s + offset; ++i) {
+    const synth::Expression e = synth::ExpressionAt(s, participant, t - offset);
     fmt::format_to(std::back_inserter(buf), "{},0,{:.6f},1", i + 1, t);
     for (float v : e.au)
       fmt::format_to(std::back_inserter(buf), ",{:.3f}", std::clamp(v + (noise_sd > 0 ? noise(rng) : 0.0), 0.0, 5.0));

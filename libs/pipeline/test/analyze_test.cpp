@@ -386,7 +386,7 @@ TEST(Analyze, ReportSubcommandRerendersAndRejectsBrokenFolders) {
   // Not an analysis folder.
   out = Capture(kBin + " report " + d / "nowhere 2>&1 >/dev/null", &rc);
   EXPECT_EQ(rc, 3);
-  EXPECT_EQ(out, "mimicry: error: " + d / "nowhere/summary.json" + ": no such file (run mimicry analyze first)\n");
+  EXPECT_EQ(out, "mimicry: error: " + d / "nowhere/summary.json" + ": no such file (run mimicry analyze or mimicry audience first)\n");
   // A summary.json with a field of the wrong type.
   std::string s = Slurp(d / "o/summary.json");
   const size_t at = s.find("\"valid_fraction\": ");

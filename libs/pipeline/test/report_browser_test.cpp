@@ -126,5 +126,28 @@ TEST(ReportBrowser, GroupReportHasTheMatrixAndThumbnailsWhenAsked) {
   EXPECT_TRUE(rv["requests"].empty()) << rv["requests"].dump();
 }
 
+TEST(ReportBrowser, AudienceReportOpensOfflineWithEveryChart) {
+  std::string why;
+  if (!BrowserAvailable(&why)) GTEST_SKIP() << "browser test skipped: " << why;
+  TempDir t;
+  int code = -1;
+  std::string out = Capture(kBin + " synth --preset audience --viewers 12 --duration 40 --features-only 0.3 -q -o " + t / "a" + " 2>&1", &code);
+  ASSERT_EQ(code, 0) << out;
+  out = Capture(kBin + " audience --stimulus " + t / "a/stimulus.csv" + " --manifest " + t / "a/manifest.csv" + " --surrogates 100 -q -o " +
+                    t / "o" + " 2>&1",
+                &code);
+  ASSERT_EQ(code, 0) << out;
+  fs::create_directories(kArtifacts);
+  const json r = OpenInBrowser(t / "o/report.html", kArtifacts + "/report_audience.png");
+  ExpectCleanPage(r, {"audience-expressions", "audience-happiness", "audience-attention", "audience-mirroring", "audience-viewers"});
+  for (const char* s : {"overview", "curves", "attention", "mirroring", "viewers", "ab", "methods"})
+    EXPECT_NE(std::find(r["sections"].begin(), r["sections"].end(), s), r["sections"].end()) << s;
+  // Re-rendered by `mimicry report`, the same page.
+  const std::string first = Slurp(t / "o/report.html");
+  out = Capture(kBin + " report " + t / "o" + " 2>&1", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(Slurp(t / "o/report.html"), first);
+}
+
 }  // namespace
 }  // namespace mimicry::testing

@@ -440,23 +440,76 @@ std::string JsonSafe(const std::string& s) {
   return out;
 }
 
+Status ValidateAudience(const json& j, const std::string& file) {
+  Checker c(file);
+  c.Need(j, "", "version", Kind::kString);
+  c.Need(j, "", "stimulus.file", Kind::kString);
+  c.Need(j, "", "stimulus.duration_s", Kind::kNumber);
+  c.Need(j, "", "viewers.analysed", Kind::kNumber);
+  c.Need(j, "", "viewers.skipped", Kind::kArray);
+  c.Need(j, "", "viewers.groups", Kind::kArray);
+  for (const char* k : {"fraction_answered", "expected_by_chance", "mirroring_fraction", "p", "median_latency_s"})
+    c.Need(j, "", std::string("mirroring.") + k, Kind::kNumOrNull);
+  c.Need(j, "", "mirroring.events", Kind::kArray);
+  c.Need(j, "", "mirroring.most_mirrored", Kind::kArray);
+  c.Need(j, "", "peak_end.score", Kind::kNumOrNull);
+  c.Need(j, "", "peaks", Kind::kArray);
+  c.Need(j, "", "isc.mean_r", Kind::kNumOrNull);
+  c.Need(j, "", "isc.p", Kind::kNumOrNull);
+  c.Need(j, "", "outcomes", Kind::kObject);
+  c.Need(j, "", "parameters", Kind::kObject);
+  if (j.contains("ab")) {
+    c.Need(j, "", "ab.a", Kind::kString);
+    c.Need(j, "", "ab.b", Kind::kString);
+    c.Need(j, "", "ab.metrics", Kind::kObject);
+  }
+  if (!c.error().empty()) return InvalidInput(c.error());
+  return Status::Ok();
+}
+
+// A table as columns of numbers (empty cells -> null); text columns as strings.
+Result<json> Columns(const fs::path& path, const std::vector<std::string>& need, const std::vector<std::string>& text_cols = {}) {
+  auto t = ReadTable(path, need);
+  if (!t.ok()) return t.status();
+  json out = json::object();
+  for (size_t c = 0; c < t->header.size(); ++c) {
+    const std::string& name = t->header[c];
+    const bool text = std::find(text_cols.begin(), text_cols.end(), name) != text_cols.end();
+    json col = json::array();
+    for (size_t r = 0; r < t->rows.size(); ++r) {
+      if (text) {
+        col.push_back(t->rows[r][c]);
+        continue;
+      }
+      double v;
+      if (!Num(t->rows[r][c], v)) return BadCell(*t, r, name);
+      col.push_back(Val(v, 4));
+    }
+    out[name] = col;
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<ReportResult> WriteReport(const ReportOptions& o) {
   if (o.analysis_dir.empty()) return InvalidArgument("report: no analysis folder given");
   if (o.chart_library_path.empty()) return InvalidArgument("report: no chart library given");
   const fs::path dir(o.analysis_dir);
-  const fs::path summary_path = dir / "summary.json";
+  const fs::path summary_path = dir / "summary.json", audience_path = dir / "audience.json";
   std::error_code ec;
-  if (!fs::exists(summary_path, ec)) return NotFound(summary_path.string() + ": no such file (run mimicry analyze first)");
+  const bool audience = !fs::exists(summary_path, ec) && fs::exists(audience_path, ec);
+  const fs::path main_path = audience ? audience_path : summary_path;
+  if (!fs::exists(main_path, ec))
+    return NotFound(summary_path.string() + ": no such file (run mimicry analyze or mimicry audience first)");
   json summary;
   {
-    std::ifstream in(summary_path);
+    std::ifstream in(main_path);
     summary = json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (summary.is_discarded()) return InvalidInput(summary_path.string() + ": not valid JSON");
-    if (!summary.is_object()) return InvalidInput(summary_path.string() + ": not a JSON object");
+    if (summary.is_discarded()) return InvalidInput(main_path.string() + ": not valid JSON");
+    if (!summary.is_object()) return InvalidInput(main_path.string() + ": not a JSON object");
   }
-  MIMICRY_RETURN_IF_ERROR(ValidateSummary(summary, summary_path.string()));
+  MIMICRY_RETURN_IF_ERROR(audience ? ValidateAudience(summary, main_path.string()) : ValidateSummary(summary, main_path.string()));
   std::string lib;
   {
     std::ifstream in(o.chart_library_path, std::ios::binary);
@@ -464,37 +517,51 @@ Result<ReportResult> WriteReport(const ReportOptions& o) {
     lib.assign(std::istreambuf_iterator<char>(in), {});
     if (lib.find("echarts") == std::string::npos) return InvalidInput(o.chart_library_path + ": not Apache ECharts");
   }
-  double max_lag = 2;
-  if (summary["parameters"].contains("mimicry_window") && summary["parameters"]["mimicry_window"].contains("max_lag_s") &&
-      summary["parameters"]["mimicry_window"]["max_lag_s"].is_number())
-    max_lag = summary["parameters"]["mimicry_window"]["max_lag_s"].get<double>();
-
   json data;
-  data["summary"] = summary;
-  auto tl = Timelines(dir, summary["participants"], o.max_timeline_points);
-  if (!tl.ok()) return tl.status();
-  data["timelines"] = *tl;
-  auto lm = LagMaps(dir, o.max_lagmap_columns);
-  if (!lm.ok()) return lm.status();
-  data["lagmaps"] = *lm;
-  auto ld = LagDistributions(dir, max_lag);
-  if (!ld.ok()) return ld.status();
-  data["lag_distributions"] = *ld;
-  auto ev = Events(dir);
-  if (!ev.ok()) return ev.status();
-  data["events"] = *ev;
-  auto rp = RapportCurves(dir);
-  if (!rp.ok()) return rp.status();
-  data["rapport"] = *rp;
+  if (audience) {
+    data["audience"] = summary;
+    auto ps = Columns(dir / "per_second.csv", {"t_s", "viewers", "attention_pct", "retention_pct", "mirroring_pct", "pct_smile",
+                                                "mean_happiness", "lo95_happiness", "hi95_happiness"});
+    if (!ps.ok()) return ps.status();
+    data["per_second"] = *ps;
+    auto pv = Columns(dir / "per_viewer.csv", {"viewer_id", "group", "fraction_answered"}, {"viewer_id", "group", "file"});
+    if (!pv.ok()) return pv.status();
+    data["per_viewer"] = *pv;
+  } else {
+    double max_lag = 2;
+    if (summary["parameters"].contains("mimicry_window") && summary["parameters"]["mimicry_window"].contains("max_lag_s") &&
+        summary["parameters"]["mimicry_window"]["max_lag_s"].is_number())
+      max_lag = summary["parameters"]["mimicry_window"]["max_lag_s"].get<double>();
+
+    data["summary"] = summary;
+    auto tl = Timelines(dir, summary["participants"], o.max_timeline_points);
+    if (!tl.ok()) return tl.status();
+    data["timelines"] = *tl;
+    auto lm = LagMaps(dir, o.max_lagmap_columns);
+    if (!lm.ok()) return lm.status();
+    data["lagmaps"] = *lm;
+    auto ld = LagDistributions(dir, max_lag);
+    if (!ld.ok()) return ld.status();
+    data["lag_distributions"] = *ld;
+    auto ev = Events(dir);
+    if (!ev.ok()) return ev.status();
+    data["events"] = *ev;
+    auto rp = RapportCurves(dir);
+    if (!rp.ok()) return rp.status();
+    data["rapport"] = *rp;
+  }
   json thumbs = json::object();
   for (const auto& [id, jpeg] : o.thumbnails_jpeg) thumbs[id] = "data:image/jpeg;base64," + Base64(jpeg);
   data["thumbnails"] = thumbs;
 
   std::string title = "mimicry report:";
-  for (const auto& p : summary["participants"]) {
-    for (char ch : p["id"].get<std::string>()) title += ch == '<' ? std::string("&lt;") : ch == '&' ? std::string("&amp;") : std::string(1, ch);
+  auto add_title = [&](const std::string& x) {
+    for (char ch : x) title += ch == '<' ? std::string("&lt;") : ch == '&' ? std::string("&amp;") : std::string(1, ch);
     title += ' ';
-  }
+  };
+  if (audience) add_title("audience of " + fs::path(summary["stimulus"]["file"].get<std::string>()).filename().string());
+  else
+    for (const auto& p : summary["participants"]) add_title(p["id"].get<std::string>());
   // The template's markers are filled in one pass over the template, so that nothing
   // inserted (the chart library, the data) is ever searched for a marker.
   const std::vector<std::pair<std::string, std::string>> fills = {
@@ -528,9 +595,15 @@ Result<ReportResult> WriteReport(const ReportOptions& o) {
   ReportResult r;
   r.path = out.string();
   r.bytes = page.size();
-  // timelines + events, per pair the lag map, lag distribution and rapport, the group matrix.
-  const size_t np = summary["participants"].size();
-  r.charts = 2 + 3 * static_cast<int>(summary["pairs"].size()) + (np > 2 ? 1 : 0);
+  // analyze: timelines + events, per pair the lag map, lag distribution and rapport, the
+  // group matrix. audience: expressions, happiness, attention/retention, mirroring curve,
+  // per-event mirroring, and the per-viewer distribution.
+  if (audience) {
+    r.charts = 5;
+  } else {
+    const size_t np = summary["participants"].size();
+    r.charts = 2 + 3 * static_cast<int>(summary["pairs"].size()) + (np > 2 ? 1 : 0);
+  }
   return r;
 }
 

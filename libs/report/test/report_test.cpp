@@ -302,6 +302,43 @@ TEST(Report, BadFilesAreClearErrors) {
   }
 }
 
+// An audience folder (audience.json, per_second.csv, per_viewer.csv) gets the audience page;
+// its malformed fields are errors with their JSON path too.
+TEST(Report, AudienceFolders) {
+  Folder f;
+  json a = {{"version", "0.1.0"},
+            {"tool", "mimicry audience"},
+            {"stimulus", {{"file", "ad.mp4"}, {"duration_s", 3.0}, {"seconds", 3}}},
+            {"viewers", {{"analysed", 2}, {"skipped", json::array()}, {"groups", {"A", "B"}}}},
+            {"mirroring",
+             {{"fraction_answered", 0.5}, {"expected_by_chance", 0.1}, {"mirroring_fraction", 0.44}, {"p", 0.001}, {"median_latency_s", 0.6},
+              {"events", json::array()}, {"most_mirrored", json::array()}}},
+            {"peak_end", {{"score", 0.3}}},
+            {"peaks", json::array()},
+            {"troughs", json::array()},
+            {"isc", {{"mean_r", 0.2}, {"p", 0.04}}},
+            {"outcomes", json::object()},
+            {"parameters", {{"surrogates", 100}}}};
+  Write(f / "audience.json", a.dump());
+  Write(f / "per_second.csv",
+        "t_s,viewers,attention_pct,retention_pct,mirroring_pct,pct_smile,mean_happiness,lo95_happiness,hi95_happiness\n"
+        "0,2,100,100,0,50,0.2,0.1,0.3\n1,2,100,100,,0,0.1,0.0,0.2\n");
+  Write(f / "per_viewer.csv", "viewer_id,group,file,fraction_answered\nV1,A,v1.mp4,0.5\nV2,B,v2.mp4,\n");
+  Write(f / "echarts.min.js", "window.echarts = {};\n");
+  auto r = WriteReport(Opts(f));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->charts, 5);
+  const json d = PageData(Read(r->path));
+  EXPECT_EQ(d["audience"]["viewers"]["analysed"], 2);
+  EXPECT_TRUE(d["per_second"]["mirroring_pct"][1].is_null());  // an empty cell stays missing
+  EXPECT_EQ(d["per_viewer"]["viewer_id"][1], "V2");
+  a["mirroring"].erase("p");
+  Write(f / "audience.json", a.dump());
+  r = WriteReport(Opts(f));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("audience.json: mirroring.p: missing"), std::string::npos) << r.status().message();
+}
+
 // The page's own script and template (src/page/) fill every section from the data only.
 TEST(Report, PageTemplateHasEveryMarker) {
   const std::string dir = MIMICRY_REPORT_PAGE_DIR;

@@ -140,7 +140,12 @@ std::vector<ExprEvent> DetectEvents(const std::vector<std::span<const float>>& a
   std::vector<ExprEvent> out;
   for (size_t i = 0; i < found.size();) {
     size_t j = i + 1;
-    while (j < found.size() && found[j].onset_s - found[i].onset_s <= o.merge_s) ++j;
+    // Chained: each next onset within merge_s of the previous one, the whole expression
+    // starting within 2 x merge_s (a brow raise whose jaw drop follows 0.4 s later, after
+    // a faint lip movement, is one surprise, not two events).
+    while (j < found.size() && found[j].onset_s - found[j - 1].onset_s <= o.merge_s &&
+           found[j].onset_s - found[i].onset_s <= 2 * o.merge_s)
+      ++j;
     // Primary: among the actions at least 70% as intense as the strongest, the first in
     // priority order (a smile with an equally strong cheek raise is a smile; a faint
     // co-occurring action does not override a clear one).

@@ -5,8 +5,6 @@
   'use strict';
   var R = (window.mimicryReport = { ready: false, charts: {}, errors: [] });
   var D = JSON.parse(document.getElementById('mimicry-data').textContent);
-  var S = D.summary;
-  var P = S.participants.map(function (p) { return p.id; });
   var COLORS = { strict: '#c2410c', broad: '#2563eb', positive: '#15803d', negative: '#b91c1c', other: '#6b7280' };
 
   function el(tag, attrs, children) {
@@ -44,6 +42,167 @@
     }
     return div;
   }
+
+
+  function finish() {
+    window.addEventListener('resize', function () { Object.keys(R.charts).forEach(function (k) { R.charts[k].resize(); }); });
+    R.ready = true;
+  }
+
+  // ---- Audience page (mimicry audience) ----------------------------------------------------
+  function audiencePage() {
+    var A = D.audience, PS = D.per_second, PV = D.per_viewer, M = A.mirroring, pm = A.parameters;
+    var top = document.getElementById('top');
+    top.appendChild(el('h1', { text: 'Audience: ' + A.stimulus.file.split('/').pop() }));
+    top.appendChild(el('p', { 'class': 'sub', text: 'mimicry ' + A.version + ' · ' + fmt(A.stimulus.duration_s, 1) + ' s stimulus · ' +
+      A.viewers.analysed + ' viewers (' + A.viewers.skipped.length + ' skipped) · ' + pm.surrogates + ' surrogates' }));
+    var ov = section('overview', 'Overview');
+    function card(k, v, meaning) { return el('div', { 'class': 'card' }, [el('div', { 'class': 'k', text: k }), el('div', { 'class': 'v', text: v }), el('div', { 'class': 'm', text: meaning })]); }
+    var cards = [
+      card('Mirroring of the on-screen faces', fmt(100 * M.fraction_answered, 0) + '% answered',
+        'Of the (viewer, expression on screen) pairs, ' + fmt(100 * M.fraction_answered, 0) + '% were answered within ' + pm.answer_latency_s[0] + '–' +
+        pm.answer_latency_s[1] + ' s; ' + fmt(100 * M.expected_by_chance, 0) + '% would be by chance (p ' + fmtP(M.p) + '). Chance-corrected: ' +
+        fmt(100 * M.mirroring_fraction, 0) + '% mirrored, after ' + fmt(M.median_latency_s) + ' s (median).'),
+      card('Peak-end (happiness)', fmt(A.peak_end.score), 'Mean of the happiest second (' + fmt(A.peak_end.peak) + ') and the last seconds (' + fmt(A.peak_end.end) + '), 0–1.'),
+      card('Inter-subject correlation', 'r ' + fmt(A.isc.mean_r) + '  p ' + fmtP(A.isc.p),
+        sig(A.isc.p) ? 'Viewers smile at the same moments: the stimulus drives them.' : 'Viewers\' smiles are not more aligned than time-shifted copies.')
+    ];
+    if (A.ab) {
+      var fa = A.ab.metrics.fraction_answered;
+      cards.push(card('A/B: ' + A.ab.a + ' vs ' + A.ab.b, fmt(100 * fa.mean_a, 0) + '% vs ' + fmt(100 * fa.mean_b, 0) + '%',
+        'Mirroring difference g ' + fmt(fa.hedges_g) + ', p ' + fmtP(fa.p) + (sig(fa.p) ? ': the groups differ.' : ': no clear difference.')));
+    }
+    ov.appendChild(el('div', { 'class': 'cards' }, cards));
+    if (A.viewers.skipped.length) {
+      ov.appendChild(el('h3', { text: 'Skipped viewers' }));
+      ov.appendChild(el('ul', {}, A.viewers.skipped.map(function (s) { return el('li', { text: s.viewer_id + ': ' + s.error }); })));
+    }
+    var t = PS.t_s;
+    function xy(a) { return t.map(function (x, k) { return [x, a[k] === null ? '-' : a[k]]; }); }
+    var cs = section('curves', 'Second by second');
+    cs.appendChild(el('p', { 'class': 'note', text: 'Share of viewers showing each expression in each second of the stimulus (the median of the second reaches the threshold: smile = AU12 ≥ ' +
+      pm.smile_threshold + ', emotions ≥ ' + pm.emotion_threshold + ').' }));
+    chart(cs, 'audience-expressions', '', function () {
+      var names = ['smile', 'happiness', 'surprise', 'sadness', 'anger', 'disgust', 'fear', 'contempt'];
+      var series = names.filter(function (n) { return PS['pct_' + n]; }).map(function (n) {
+        return { type: 'line', name: n, showSymbol: false, data: xy(PS['pct_' + n]) };
+      });
+      var sel = {};
+      names.forEach(function (n) { sel[n] = n === 'smile' || n === 'happiness' || n === 'surprise'; });
+      return { animation: false, tooltip: { trigger: 'axis' }, legend: { top: 0, selected: sel }, grid: { left: 50, right: 20, top: 30, bottom: 50 },
+               xAxis: { type: 'value', min: 0, max: A.stimulus.duration_s, name: 'stimulus time (s)', nameLocation: 'middle', nameGap: 26 },
+               yAxis: { type: 'value', min: 0, max: 100, name: '% of viewers' }, dataZoom: [{ type: 'inside' }, { type: 'slider', bottom: 0, height: 16 }], series: series };
+    });
+    cs.appendChild(el('h3', { text: 'Happiness, mean with 95% CI' }));
+    chart(cs, 'audience-happiness', '', function () {
+      var lo = PS.lo95_happiness, hi = PS.hi95_happiness;
+      var marks = A.peaks.map(function (p) { return { coord: [p.t_s, p.happiness_mean], value: 'peak' }; })
+        .concat(A.troughs.map(function (p) { return { coord: [p.t_s, p.happiness_mean], value: 'trough' }; }));
+      return { animation: false, tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: { left: 50, right: 20, top: 30, bottom: 50 },
+               xAxis: { type: 'value', min: 0, max: A.stimulus.duration_s, name: 'stimulus time (s)', nameLocation: 'middle', nameGap: 26 },
+               yAxis: { type: 'value', min: 0 }, dataZoom: [{ type: 'inside' }, { type: 'slider', bottom: 0, height: 16 }],
+               series: [
+                 { type: 'custom', name: '95% CI', silent: true, data: [[t[0], 0]], renderItem: function (params, api) {
+                     var pts = [], k;
+                     for (k = 0; k < t.length; ++k) if (hi[k] !== null) pts.push(api.coord([t[k], hi[k]]));
+                     for (k = t.length - 1; k >= 0; --k) if (lo[k] !== null) pts.push(api.coord([t[k], Math.max(0, lo[k])]));
+                     return { type: 'polygon', shape: { points: pts }, style: { fill: 'rgba(21,128,61,0.15)' } }; } },
+                 { type: 'line', name: 'happiness (mean)', showSymbol: false, data: xy(PS.mean_happiness), lineStyle: { color: '#15803d', width: 2 },
+                   itemStyle: { color: '#15803d' }, markPoint: { symbolSize: 36, data: marks } }] };
+    });
+    var at = section('attention', 'Attention and retention');
+    at.appendChild(el('p', { 'class': 'note', text: 'Attention: a face is found and the head is within ' + pm.attention_max_yaw_deg + '° yaw and ' +
+      pm.attention_max_pitch_deg + '° pitch of the viewer\'s own usual pose. Retention: viewers not yet lost (lost = 3 s in a row without attention).' }));
+    chart(at, 'audience-attention', '', function () {
+      return { animation: false, tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: { left: 50, right: 20, top: 30, bottom: 50 },
+               xAxis: { type: 'value', min: 0, max: A.stimulus.duration_s, name: 'stimulus time (s)', nameLocation: 'middle', nameGap: 26 },
+               yAxis: { type: 'value', min: 0, max: 100, name: '%' }, dataZoom: [{ type: 'inside' }, { type: 'slider', bottom: 0, height: 16 }],
+               series: [{ type: 'line', name: 'attention', showSymbol: false, data: xy(PS.attention_pct) },
+                        { type: 'line', name: 'retention', showSymbol: false, data: xy(PS.retention_pct) }] };
+    });
+    var mr = section('mirroring', 'Mirroring of the on-screen faces');
+    mr.appendChild(el('p', { 'class': 'note', text: 'Bars: each expression of a face on screen, and the share of viewers who answered it (strict: the same action; broad: the same affect). Line: the share of viewers starting an answer in each second. Grey: the chance level (' +
+      fmt(100 * M.expected_by_chance, 0) + '%).' }));
+    chart(mr, 'audience-mirroring', '', function () {
+      var bars = M.events.map(function (e) { return { value: [e.onset_s, e.fraction_answered === null ? 0 : 100 * e.fraction_answered], ev: e }; });
+      return { animation: false, legend: { top: 0 }, grid: { left: 50, right: 20, top: 30, bottom: 50 },
+               tooltip: { trigger: 'item', formatter: function (q) {
+                 if (q.seriesName === 'answered') return q.data.ev.face + ' ' + q.data.ev.action + ' (' + q.data.ev.affect + ') at ' + fmt(q.data.ev.onset_s) + ' s: ' +
+                   q.data.ev.answered + ' of ' + q.data.ev.eligible + ' viewers answered';
+                 return fmt(q.data[0], 0) + ' s: ' + fmt(q.data[1], 0) + '% start an answer'; } },
+               xAxis: { type: 'value', min: 0, max: A.stimulus.duration_s, name: 'stimulus time (s)', nameLocation: 'middle', nameGap: 26 },
+               yAxis: { type: 'value', min: 0, max: 100, name: '% of viewers' }, dataZoom: [{ type: 'inside' }, { type: 'slider', bottom: 0, height: 16 }],
+               series: [{ type: 'bar', name: 'answered', data: bars, barWidth: 8, itemStyle: { color: '#c2410c' },
+                          markLine: { symbol: 'none', silent: true, lineStyle: { color: '#9ca3af', type: 'dashed' }, data: [{ yAxis: 100 * (M.expected_by_chance || 0) }] } },
+                        { type: 'line', name: 'answers starting', showSymbol: false, data: xy(PS.mirroring_pct), lineStyle: { color: '#2563eb' } }] };
+    });
+    mr.appendChild(el('h3', { text: 'Most-mirrored moments' }));
+    var rows = [el('tr', {}, ['Time', 'Face', 'Expression', 'Answered'].map(function (h) { return el('th', { text: h }); }))];
+    M.most_mirrored.forEach(function (m) {
+      rows.push(el('tr', {}, [el('td', { text: m.time_code }), el('td', { text: m.face }), el('td', { text: m.action }), el('td', { 'class': 'num', text: fmt(100 * m.fraction_answered, 0) + '%' })]));
+    });
+    mr.appendChild(el('table', {}, rows));
+    var vs = section('viewers', 'Viewers');
+    vs.appendChild(el('p', { 'class': 'note', text: 'Each viewer\'s share of the on-screen expressions answered' + (A.ab ? ', by group.' : '.') }));
+    chart(vs, 'audience-viewers', '', function () {
+      var gs = A.viewers.groups.length ? A.viewers.groups : [''];
+      var series = gs.map(function (g) {
+        return { type: 'scatter', name: g || 'viewers', data: PV.viewer_id.map(function (id, k) {
+          return PV.group[k] === g || !A.viewers.groups.length ? { value: [k, PV.fraction_answered[k] === null ? '-' : 100 * PV.fraction_answered[k]], id: id } : null;
+        }).filter(function (x) { return x; }) };
+      });
+      return { animation: false, legend: { top: 0 }, grid: { left: 50, right: 20, top: 30, bottom: 40 },
+               tooltip: { trigger: 'item', formatter: function (q) { return q.data.id + ': ' + fmt(q.data.value[1], 0) + '%'; } },
+               xAxis: { type: 'value', name: 'viewer', min: -1, max: PV.viewer_id.length }, yAxis: { type: 'value', min: 0, max: 100, name: '% answered' }, series: series };
+    });
+    if (A.ab) {
+      var abs = section('ab', 'A/B comparison');
+      var ar = [el('tr', {}, ['Metric', A.ab.a, A.ab.b, 'Difference', "Hedges' g", 'p'].map(function (h) { return el('th', { text: h }); }))];
+      Object.keys(A.ab.metrics).forEach(function (k) {
+        var x = A.ab.metrics[k];
+        ar.push(el('tr', {}, [el('td', { text: k }), el('td', { 'class': 'num', text: fmt(x.mean_a, 3) }), el('td', { 'class': 'num', text: fmt(x.mean_b, 3) }),
+          el('td', { 'class': 'num', text: fmt(x.difference, 3) }), el('td', { 'class': 'num', text: fmt(x.hedges_g) }), el('td', { 'class': 'num', text: fmtP(x.p) })]));
+      });
+      abs.appendChild(el('table', {}, ar));
+      abs.appendChild(el('p', { 'class': 'note', text: A.ab.test + '. Several metrics are tested: read p values below 0.05 with that in mind.' }));
+    }
+    var oc = Object.keys(A.outcomes);
+    if (oc.length) {
+      var os = section('outcomes', 'Outcomes');
+      oc.forEach(function (name) {
+        var x = A.outcomes[name];
+        os.appendChild(el('h3', { text: name + ' (' + x.viewers + ' viewers)' }));
+        if (!x.spearman) { os.appendChild(el('p', { text: x.note || '' })); return; }
+        var orow = [el('tr', {}, ['Metric', 'Spearman ρ', 'p'].map(function (h) { return el('th', { text: h }); }))];
+        Object.keys(x.spearman).forEach(function (k) {
+          orow.push(el('tr', {}, [el('td', { text: k }), el('td', { 'class': 'num', text: fmt(x.spearman[k].rho) }), el('td', { 'class': 'num', text: fmtP(x.spearman[k].p) })]));
+        });
+        os.appendChild(el('table', {}, orow));
+        var mm = x.model;
+        os.appendChild(el('p', { text: mm.kind + ' on all metrics, ' + mm.folds + '-fold cross-validated: out-of-fold ' +
+          (mm.out_of_fold_auc !== undefined ? 'AUC ' + fmt(mm.out_of_fold_auc) : 'R² ' + fmt(mm.out_of_fold_r2) + ', r ' + fmt(mm.out_of_fold_r)) +
+          ' (figures on viewers the model did not see).' }));
+      });
+    }
+    var ms = section('methods', 'Methods');
+    ms.appendChild(el('p', { text: 'Each viewer\'s recording is put on the stimulus clock (its offset_s subtracted) from its own timestamps. Expressions come from the action units (EMFACS-based emotions). ' +
+      'An expression of a face on screen is answered when the viewer starts an expression of the same action (strict) or the same affect (broad) ' + pm.answer_latency_s[0] + '–' +
+      pm.answer_latency_s[1] + ' s after its onset. The chance level shifts each viewer\'s events in time (' + pm.surrogates + ' surrogates, shifts ≥ ' + pm.min_shift_s +
+      ' s); the chance-corrected share is (answered − chance) / (1 − chance). ISC: leave-one-out correlation of each viewer\'s smile with the others\' mean, best lag within ±' +
+      pm.isc_max_lag_s + ' s, against circularly shifted viewers.' }));
+    var prow = [el('tr', {}, [el('th', { text: 'Parameter' }), el('th', { text: 'Value' })])];
+    Object.keys(pm).forEach(function (k) { prow.push(el('tr', {}, [el('td', { text: k }), el('td', { text: JSON.stringify(pm[k]) })])); });
+    prow.push(el('tr', {}, [el('td', { text: 'software' }), el('td', { text: A.tool + ' ' + A.version })]));
+    ms.appendChild(el('table', {}, prow));
+    document.getElementById('foot').appendChild(el('p', { 'class': 'note', text: 'Made by mimicry ' + A.version + '. This page works offline; it contains no face images.' }));
+  }
+  if (D.audience) {
+    audiencePage();
+    finish();
+    return;
+  }
+  var S = D.summary;
+  var P = S.participants.map(function (p) { return p.id; });
 
   // ---- Header ------------------------------------------------------------------------------
   var top = document.getElementById('top');
@@ -298,6 +457,5 @@
 
   document.getElementById('foot').appendChild(el('p', { 'class': 'note', text: 'Made by mimicry ' + S.version + '. This page works offline; it contains ' +
     (Object.keys(D.thumbnails || {}).length ? 'face crops (--thumbnails).' : 'no face images.') }));
-  window.addEventListener('resize', function () { Object.keys(R.charts).forEach(function (k) { R.charts[k].resize(); }); });
-  R.ready = true;
+  finish();
 })();

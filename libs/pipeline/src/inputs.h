@@ -1,0 +1,36 @@
+// Inputs shared by analyze and audience (internal to libs/pipeline): a recording read as
+// a feature table (videos extracted once, cached), and its channels on a common clock.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "mimicry/core/status.h"
+#include "mimicry/core/time_series.h"
+#include "mimicry/io/feature_table.h"
+#include "mimicry/pipeline/extract.h"
+#include "mimicry/series/uniform.h"
+
+namespace mimicry::pipeline::internal {
+
+using StageProgress = std::function<void(const std::string& stage, double fraction)>;
+
+// Channels every participant gets, in this order: the 17 AUs (AU01..AU45), then smile,
+// valence, head_nod, head_shake.
+std::vector<std::string> ChannelNames();
+
+// Raw channels resampled onto the clock t0 + k / rate_hz (k < n), the recording's own
+// times shifted by offset_s; gaps longer than max_gap_s stay NaN; plus the derived ones.
+series::Uniform Derive(const TimeSeries& raw, double offset_s, double t0, size_t n, double rate_hz, double max_gap_s);
+
+// A feature CSV as is; a video through extract, cached as out_dir/extract/<cache_name or
+// the file's stem>.csv and reused while newer than the video. Errors: NotFound,
+// InvalidInput, NoFace (a video without any face), ModelMissing.
+Result<io::FeatureTable> LoadInput(const std::string& path, const std::string& out_dir, const ExtractOptions& extract,
+                                   const std::string& cache_name, const StageProgress& progress);
+
+// Writes a whole text file. Errors: OutputError naming it.
+Status WriteText(const std::string& path, const std::string& text);
+
+}  // namespace mimicry::pipeline::internal
