@@ -17,6 +17,8 @@
 
 #include "mimicry/pipeline/analyze.h"
 #include "mimicry/pipeline/audience.h"
+#include "mimicry/pipeline/micro.h"
+#include "mimicry/micro/eval.h"
 #include "mimicry/report/report.h"
 #include "mimicry/pipeline/extract.h"
 #include "mimicry/pipeline/synth.h"
@@ -219,6 +221,32 @@ int main(int argc, char** argv) {
   audience->add_flag("--no-report", au_no_report, "Do not write report.html");
   audience->add_flag("-q,--quiet", au_quiet, "No progress and no summary");
 
+  mimicry::pipeline::MicroOptions mo;
+  bool mo_quiet = false;
+  std::string mo_detector = "blazeface";
+  auto* micro = app.add_subcommand("micro", "Spot micro- and macro-expressions (onset, apex, offset) in recordings");
+  micro->add_option("inputs", mo.inputs, "Videos or feature CSVs")->required();
+  micro->add_option("-o,--output", mo.output_csv, "Output CSV (docs/micro.md)")->required();
+  micro->add_option("--micro-max", mo.spot.micro_max_s, "Longest micro-expression (s)")->capture_default_str();
+  micro->add_option("--micro-min", mo.spot.micro_min_s, "Shortest movement reported (s)")->capture_default_str();
+  micro->add_option("--macro-max", mo.spot.macro_max_s, "Longest macro-expression (s)")->capture_default_str();
+  micro->add_option("-p,--threshold-p", mo.spot.p, "Adaptive threshold: mean + p (max - mean)")->capture_default_str();
+  micro->add_option("--min-rise", mo.spot.min_rise, "Absolute floor of the threshold (rise in units of the AU's frame-to-frame noise)")->capture_default_str();
+  micro->add_option("--edge", mo.spot.edge_fraction, "Onset/offset where the signal falls below this share of the apex")->capture_default_str();
+  micro->add_option("--edge-threshold", mo.spot.edge_threshold_fraction, "... and below this share of the threshold")->capture_default_str();
+  micro->add_option("--detector", mo_detector, "Video inputs: blazeface, blazeface-back or hog")->capture_default_str();
+  micro->add_option("--models-dir", mo.extract.models_dir, "Video inputs: folder with the model files");
+  micro->add_flag("-q,--quiet", mo_quiet, "No progress and no summary");
+
+  std::string ev_pred, ev_truth;
+  double ev_fps = 30;
+  bool ev_json = false;
+  auto* evalsp = app.add_subcommand("eval-spotting", "Score spotted intervals against ground truth (MEGC protocol: IoU >= 0.5 on frames)");
+  evalsp->add_option("--pred", ev_pred, "Predicted intervals: mimicry micro's CSV (source, kind, onset_s, offset_s)")->required();
+  evalsp->add_option("--truth", ev_truth, "Ground truth: synth's truth.json or a CSV (source, kind, onset_s, offset_s)")->required();
+  evalsp->add_option("--fps", ev_fps, "Frame rate for IoU on frames")->capture_default_str()->check(CLI::PositiveNumber);
+  evalsp->add_flag("--json", ev_json, "Print {micro: {precision, recall, f1}, macro: {...}, overall: {...}}");
+
   std::string report_dir, report_out;
   auto* report = app.add_subcommand("report", "Render report.html again from an analysis folder (summary.json and its tables)");
   report->add_option("folder", report_dir, "The folder mimicry analyze wrote")->required();
@@ -328,6 +356,41 @@ int main(int argc, char** argv) {
       std::printf("mimicry audience (%.1f s; %.1fx real time over %.0f viewer-seconds)\n%s  output    %s (docs/audience.md)\n",
                   r->wall_s, r->viewer_seconds / std::max(1e-9, r->wall_s), r->viewer_seconds, r->text.c_str(), r->audience_json.c_str());
       if (!r->report_html.empty()) std::printf("  report    %s\n", r->report_html.c_str());
+    }
+    return kExitOk;
+  }
+  if (*micro) {
+    auto kind = mimicry::face::ParseDetectorKind(mo_detector);
+    if (!kind.ok()) return Fail(kind.status());
+    mo.extract.detector = *kind;
+    mimicry::app::Progress bar(mo_quiet);
+    auto r = mimicry::pipeline::RunMicro(mo, StageProgress(bar));
+    bar.Finish();
+    if (!r.ok()) return Fail(r.status());
+    if (!mo_quiet)
+      std::fprintf(stderr, "micro: %d micro, %d macro, %d blinks in %.0f s of face time (%.1f per minute) -> %s (%.1f s)\n", r->micro, r->macro,
+                   r->blinks, r->seconds, r->seconds > 0 ? 60.0 * (r->micro + r->macro) / r->seconds : 0.0, mo.output_csv.c_str(), r->wall_s);
+    return kExitOk;
+  }
+  if (*evalsp) {
+    auto pred = mimicry::micro::ReadIntervals(ev_pred);
+    if (!pred.ok()) return Fail(pred.status());
+    auto truth = mimicry::micro::ReadIntervals(ev_truth);
+    if (!truth.ok()) return Fail(truth.status());
+    const auto sc = mimicry::micro::Evaluate(*pred, *truth, ev_fps);
+    auto row = [](const char* name, const mimicry::micro::ClassScore& c) {
+      return fmt::format("{:<8} {:>6} {:>6} {:>6} {:>9.3f} {:>7.3f} {:>6.3f}\n", name, c.truth, c.predicted, c.matched, c.precision, c.recall, c.f1);
+    };
+    if (ev_json) {
+      auto obj = [](const mimicry::micro::ClassScore& c) {
+        return fmt::format("{{\"precision\": {:.4f}, \"recall\": {:.4f}, \"f1\": {:.4f}, \"truth\": {}, \"predicted\": {}, \"matched\": {}}}",
+                           c.precision, c.recall, c.f1, c.truth, c.predicted, c.matched);
+      };
+      std::printf("{\"micro\": %s, \"macro\": %s, \"overall\": %s}\n", obj(sc.micro).c_str(), obj(sc.macro).c_str(), obj(sc.overall).c_str());
+    } else {
+      std::printf("%s", (fmt::format("{:<8} {:>6} {:>6} {:>6} {:>9} {:>7} {:>6}\n", "class", "truth", "pred", "TP", "precision", "recall", "F1") +
+                         row("micro", sc.micro) + row("macro", sc.macro) + row("overall", sc.overall))
+                            .c_str());
     }
     return kExitOk;
   }

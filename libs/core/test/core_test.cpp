@@ -65,3 +65,23 @@ TEST(TimeSeries, GapsAreFoundNotJoined) {
 
 }  // namespace
 }  // namespace mimicry
+
+#include "mimicry/core/csv.h"
+
+namespace mimicry {
+namespace {
+
+TEST(Csv, SplitsTrimsAndKeepsEmptyCells) {
+  EXPECT_EQ(SplitCsvLine(" a, b ,,c,\r"), (std::vector<std::string>{"a", "b", "", "c", ""}));
+  EXPECT_EQ(SplitCsvLine("x"), (std::vector<std::string>{"x"}));
+  double v = 0;
+  EXPECT_TRUE(ParseNumber("1.5e2", v));
+  EXPECT_EQ(v, 150);
+  EXPECT_FALSE(ParseNumber("", v));
+  EXPECT_FALSE(ParseNumber("3x", v));
+  EXPECT_FALSE(ParseNumber("nan", v));
+  EXPECT_FALSE(ParseNumber("inf", v));
+}
+
+}  // namespace
+}  // namespace mimicry

@@ -17,6 +17,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "mimicry/core/csv.h"
+
 #include "inputs.h"
 #include "mimicry/face/expression.h"
 #include "mimicry/face/facs.h"
@@ -40,22 +42,7 @@ json Num(double v, int digits = 4) {
 }
 std::string Fmt(double v, int digits = 4) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : std::string(); }
 
-std::vector<std::string> SplitCsv(const std::string& line) {
-  std::vector<std::string> c;
-  std::stringstream ss(line);
-  for (std::string x; std::getline(ss, x, ',');) {
-    const size_t b = x.find_first_not_of(" \t\r"), e = x.find_last_not_of(" \t\r");
-    c.push_back(b == std::string::npos ? "" : x.substr(b, e - b + 1));
-  }
-  if (!line.empty() && line.back() == ',') c.emplace_back();
-  return c;
-}
 
-bool ParseNum(const std::string& s, double& v) {
-  char* end = nullptr;
-  v = std::strtod(s.c_str(), &end);
-  return !s.empty() && end != s.c_str() && *end == '\0' && std::isfinite(v);
-}
 
 double Mean(const std::vector<double>& v) {
   double s = 0;
@@ -390,7 +377,7 @@ Result<std::vector<ManifestRow>> ReadManifest(const std::string& path) {
   std::string line;
   if (!std::getline(in, line)) return InvalidInput(path + ": empty file");
   if (line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);  // UTF-8 BOM
-  const auto h = SplitCsv(line);
+  const auto h = SplitCsvLine(line);
   auto col = [&](const char* n) {
     for (size_t i = 0; i < h.size(); ++i)
       if (h[i] == n) return static_cast<int>(i);
@@ -406,7 +393,7 @@ Result<std::vector<ManifestRow>> ReadManifest(const std::string& path) {
   while (std::getline(in, line)) {
     ++no;
     if (line.empty() || line == "\r") continue;
-    const auto c = SplitCsv(line);
+    const auto c = SplitCsvLine(line);
     const std::string where = path + ": line " + std::to_string(no);
     if (c.size() != h.size())
       return InvalidInput(where + ": " + std::to_string(c.size()) + " fields, the header has " + std::to_string(h.size()));
@@ -420,7 +407,7 @@ Result<std::vector<ManifestRow>> ReadManifest(const std::string& path) {
     if (file.empty()) return InvalidInput(where + " (viewer " + r.viewer_id + "): empty file");
     r.file = fs::path(file).is_absolute() ? file : (base / file).string();
     if (!fs::exists(r.file, ec)) return NotFound(where + " (viewer " + r.viewer_id + "): " + r.file + ": no such file");
-    if (!ParseNum(c[static_cast<size_t>(co)], r.offset_s))
+    if (!ParseNumber(c[static_cast<size_t>(co)], r.offset_s))
       return InvalidInput(where + " (viewer " + r.viewer_id + "): offset_s '" + c[static_cast<size_t>(co)] + "' is not a number");
     if (r.offset_s < 0)
       return InvalidInput(where + " (viewer " + r.viewer_id + "): offset_s must be >= 0 (where stimulus time 0 falls in the recording)");
@@ -428,7 +415,7 @@ Result<std::vector<ManifestRow>> ReadManifest(const std::string& path) {
     for (size_t k = 0; k < h.size(); ++k) {
       if (static_cast<int>(k) == cv || static_cast<int>(k) == cf || static_cast<int>(k) == co || static_cast<int>(k) == cg) continue;
       double v = kNaN;
-      if (!c[k].empty() && !ParseNum(c[k], v))
+      if (!c[k].empty() && !ParseNumber(c[k], v))
         return InvalidInput(where + " (viewer " + r.viewer_id + "): outcome " + h[k] + " '" + c[k] + "' is not a number");
       r.outcomes[h[k]] = v;
     }

@@ -375,3 +375,49 @@ TEST(SynthCli, BadInputsAreOneLineErrors) {
 
 }  // namespace
 }  // namespace mimicry::pipeline
+
+namespace mimicry::pipeline {
+namespace {
+
+// mimicry micro on a short rendered spotting scenario, scored by mimicry eval-spotting;
+// and their bad inputs.
+TEST(MicroCli, SpotsRenderedMovementsAndScoresThem) {
+  if (!HaveFaces()) GTEST_SKIP() << "build/assets absent";
+  TempDir d;
+  const std::string json = R"({"duration_s": 16, "noise": "low", "head_motion_deg": 3,
+    "participants": [{"id": "A", "face": ")" + kAssets + R"(/astronaut.png"},
+                     {"id": "B", "face": ")" + kAssets + R"(/faces/Tom_Cruise_avp_2014_4.jpg"}],
+    "events": [{"participant": "A", "aus": [1, 2], "onset_s": 3.0, "apex_s": 3.5, "offset_s": 4.8, "intensity": 4},
+               {"participant": "A", "aus": [12], "onset_s": 7.0, "apex_s": 7.1, "offset_s": 7.3, "intensity": 4},
+               {"participant": "A", "aus": [4], "onset_s": 11.0, "apex_s": 11.6, "offset_s": 12.8, "intensity": 4}]})";
+  std::ofstream(d / "s.json") << json;
+  int rc = -1;
+  std::string out = Capture(kBin + " synth --scenario " + d / "s.json" + " -q -o " + d / "v 2>&1", &rc);
+  ASSERT_EQ(rc, 0) << out;
+  out = Capture(kBin + " micro " + d / "v/A.mp4" + " -o " + d / "pred.csv 2>&1", &rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("micro: "), std::string::npos);
+  const Csv p = ReadCsv(d / "pred.csv");
+  EXPECT_EQ(p.header, (std::vector<std::string>{"source", "face_id", "kind", "onset_s", "apex_s", "offset_s", "duration_s", "aus",
+                                                "intensity", "confidence"}));
+  out = Capture(kBin + " eval-spotting --pred " + d / "pred.csv" + " --truth " + d / "v/truth.json" + " --json 2>&1", &rc);
+  ASSERT_EQ(rc, 0) << out;
+  const auto j = nlohmann::json::parse(out);
+  std::printf("[ figures ] 3 rendered movements (1 micro, 2 macro): %s", out.c_str());
+  EXPECT_EQ(j["overall"]["truth"], 3);
+  EXPECT_GE(j["overall"]["matched"].get<int>(), 2);
+  // Bad inputs.
+  out = Capture(kBin + " eval-spotting --pred " + d / "none.csv" + " --truth " + d / "v/truth.json" + " 2>&1 >/dev/null", &rc);
+  EXPECT_EQ(rc, 3);
+  EXPECT_EQ(out, "mimicry: error: " + d / "none.csv" + ": no such file\n");
+  std::ofstream(d / "junk.json") << "{oops";
+  out = Capture(kBin + " eval-spotting --pred " + d / "pred.csv" + " --truth " + d / "junk.json" + " 2>&1 >/dev/null", &rc);
+  EXPECT_EQ(rc, 3);
+  EXPECT_EQ(out, "mimicry: error: " + d / "junk.json" + ": not valid JSON\n");
+  out = Capture(kBin + " micro " + d / "missing.mp4" + " -o " + d / "x.csv 2>&1 >/dev/null", &rc);
+  EXPECT_EQ(rc, 3);
+  EXPECT_EQ(out, "mimicry: error: " + d / "missing.mp4" + ": no such file\n");
+}
+
+}  // namespace
+}  // namespace mimicry::pipeline

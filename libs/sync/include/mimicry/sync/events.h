@@ -2,7 +2,7 @@
 //
 // An event is a robust rise of an action (a group of AUs, table below) over the person's
 // neutral: the action's intensity (the largest of its AUs, smoothed) exceeds a threshold for
-// at least min_duration_s. Events of different actions whose onsets fall within merge_s are
+// at least min_duration_s. Events of different actions whose onsets follow each other within merge_s (the whole within 2 x merge_s) are
 // one expression; its primary action is, among its actions at least 70% as intense as the
 // strongest, the first in priority order (the defining action: a smile with an equally
 // strong cheek raise is a smile). An event of X is answered when Y has an
