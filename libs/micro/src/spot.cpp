@@ -22,8 +22,16 @@ std::vector<double> RunningQuantile(std::span<const double> t, const std::vector
   std::vector<double> out(n, kNaN);
   std::vector<double> win;
   size_t lo = 0, hi = 0;
+  // Computed every `stride` samples (~0.1 s; the baseline moves slowly) and held between.
+  size_t stride = 1;
+  if (n > 1 && t[n - 1] > t[0]) stride = std::max<size_t>(1, static_cast<size_t>(0.1 / ((t[n - 1] - t[0]) / static_cast<double>(n - 1))));
+  double held = kNaN;
   for (size_t i = 0; i < n; ++i) {
     if (!std::isfinite(v[i])) continue;
+    if (i % stride != 0 && std::isfinite(held)) {
+      out[i] = held;
+      continue;
+    }
     while (lo < i && t[lo] < t[i] - half_s) ++lo;
     if (hi < i) hi = i;
     while (hi + 1 < n && t[hi + 1] <= t[i] + half_s) ++hi;
@@ -35,7 +43,7 @@ std::vector<double> RunningQuantile(std::span<const double> t, const std::vector
     if (win.empty()) continue;
     auto at = win.begin() + static_cast<long>(q * static_cast<double>(win.size() - 1));
     std::nth_element(win.begin(), at, win.end());
-    out[i] = *at;
+    out[i] = held = *at;
   }
   return out;
 }

@@ -21,6 +21,7 @@
 #include "mimicry/face/expression.h"
 #include "mimicry/io/feature_table.h"
 #include "mimicry/io/frame_source.h"
+#include "mimicry/micro/spot.h"
 #include "mimicry/report/report.h"
 #include "mimicry/pipeline/synth.h"
 #include "inputs.h"
@@ -45,6 +46,7 @@ struct Participant {
   series::Uniform u;     // raw intensities on the common clock (+ derived channels)
   series::Uniform prep;  // prepared (outliers, baseline, scaling, smoothing) for correlations
   std::vector<sync::ExprEvent> events;
+  std::vector<sync::ExprEvent> micro_events;  // spotted micro-expressions (libs/micro), as events
   double valid_fraction = 0;
   double mid_t_s = kNaN, mid_face_x = kNaN;  // the middle valid sample (input clock) and its face x
 };
@@ -183,6 +185,35 @@ Rapport ComputeRapport(const ChannelResult& smile, const ChannelResult& valence,
 
 }  // namespace
 
+// Micro-expressions spotted in a participant's AUs on the common clock (micro::Spot), as
+// expression events: the primary action is the first action (priority order) of whose
+// AUs one rose at the apex.
+std::vector<sync::ExprEvent> MicroEvents(const series::Uniform& u, double t0, double rate_hz) {
+  const size_t n = u.size();
+  std::vector<double> t(n);
+  for (size_t i = 0; i < n; ++i) t[i] = t0 + static_cast<double>(i) / rate_hz;
+  std::vector<std::vector<float>> aus;
+  for (int k = 0; k < face::kNumAus; ++k) aus.push_back(u.data[static_cast<size_t>(k)]);
+  std::vector<sync::ExprEvent> out;
+  for (const auto& x : micro::Spot(t, aus, {}, {}, {})) {
+    if (x.kind != micro::Kind::kMicro) continue;
+    int action = -1;
+    for (size_t a = 0; a < sync::Actions().size() && action < 0; ++a)
+      for (int code : sync::Actions()[a].aus)
+        if (code != 0 && std::find(x.aus.begin(), x.aus.end(), code) != x.aus.end()) action = static_cast<int>(a);
+    if (action < 0) continue;
+    sync::ExprEvent e;
+    e.onset_s = x.onset_s;
+    e.apex_s = x.apex_s;
+    e.offset_s = x.offset_s;
+    e.intensity = static_cast<float>(x.intensity);
+    e.action = action;
+    e.actions = {action};
+    out.push_back(e);
+  }
+  return out;
+}
+
 // The participants of one session on their shared clock, prepared, with their events.
 struct Session {
   std::vector<io::FeatureTable> tables;
@@ -299,6 +330,7 @@ Result<Session> LoadSession(const AnalyzeOptions& o, const AnalyzeProgress& prog
     std::vector<std::span<const float>> aus;
     for (int k = 0; k < face::kNumAus; ++k) aus.emplace_back(p.u.data[static_cast<size_t>(k)]);
     p.events = sync::DetectEvents(aus, t0, o.rate_hz, o.events);
+    p.micro_events = MicroEvents(p.u, t0, o.rate_hz);
   }
   for (auto& p : ps) {
     const size_t mid = p.raw->size() / 2;
@@ -436,6 +468,8 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
       mo.kind = o.event_surrogate;
       mo.min_shift_s = o.min_shift_s;
       const sync::MimicryResult mim = sync::Mimicry(A.events, B.events, t0, static_cast<double>(n) / o.rate_hz, mo);
+      // Micro-mimicry: micro-expressions answered by the partner's micro-expressions.
+      const sync::MimicryResult micro_mim = sync::Mimicry(A.micro_events, B.micro_events, t0, static_cast<double>(n) / o.rate_hz, mo);
       std::vector<double> answer_times;
       for (const auto& m : mim.ab) {
         answers[ib][static_cast<size_t>(m.to)] = {A.id, m.strict ? "strict" : "broad", m.from, m.latency_s};
@@ -561,6 +595,10 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
             {"p", val.ok ? Num(val.peak_p) : nlohmann::json(nullptr)},
             {"direction_p", val.ok ? Num(val.lead_p) : nlohmann::json(nullptr)}}},
           {"rapport", {{"index", Num(rap.session)}, {"ci95", {Num(rap.lo), Num(rap.hi)}}, {"heuristic", true}}},
+          {"micro_mimicry",
+           {{"strict", {{"a_to_b", stat(micro_mim.strict_ab)}, {"b_to_a", stat(micro_mim.strict_ba)}}},
+            {"broad", {{"a_to_b", stat(micro_mim.broad_ab)}, {"b_to_a", stat(micro_mim.broad_ba)}}},
+            {"note", "micro-expressions (libs/micro, experimental spotter) answered by the partner's micro-expressions"}}},
           {"channels", jch}};
       jpairs.push_back(jp);
       if (std::isfinite(sync_r)) group_sum += sync_r;
@@ -581,7 +619,7 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
     const auto& p = ps[i];
     jparts.push_back({{"id", p.id}, {"source", p.source}, {"format", p.format}, {"face_id", p.face_id},
                       {"frames", p.frames}, {"valid_fraction", p.valid_fraction}, {"offset_s", p.offset_s},
-                      {"events", p.events.size()}});
+                      {"events", p.events.size()}, {"micro_events", p.micro_events.size()}});
     for (size_t e = 0; e < p.events.size(); ++e) {
       const auto& ev = p.events[e];
       std::string acts;

@@ -400,3 +400,42 @@ TEST(Analyze, ReportSubcommandRerendersAndRejectsBrokenFolders) {
 
 }  // namespace
 }  // namespace mimicry::pipeline
+
+namespace mimicry::pipeline {
+namespace {
+
+// Micro-mimicry: B answers A's micro-expressions (0.3 s smiles and brow flashes) 0.6 s later
+// with micro-expressions; summary.json pairs[].micro_mimicry counts them against chance.
+TEST(Analyze, MicroMimicryIsCountedAgainstChance) {
+  TempDir d;
+  std::string events;
+  int planted = 0;
+  for (double t = 4; t < 170; t += 5.5, ++planted) {
+    const std::string aus = planted % 2 ? "[12]" : "[1, 2]";
+    for (const auto& [who, on] : {std::pair<std::string, double>{"A", t}, {"B", t + 0.6}})
+      events += (events.empty() ? "" : ",") + std::string("{\"participant\": \"") + who + "\", \"aus\": " + aus +
+                ", \"onset_s\": " + std::to_string(on) + ", \"apex_s\": " + std::to_string(on + 0.12) + ", \"offset_s\": " +
+                std::to_string(on + 0.3) + ", \"intensity\": 3.5}";
+  }
+  std::ofstream(d / "s.json") << R"({"duration_s": 180, "participants": [{"id": "A", "face": "a.png"}, {"id": "B", "face": "b.png"}], "events": [)" +
+                                    events + "]}";
+  int rc = -1;
+  std::string out = Capture(kBin + " synth --scenario " + d / "s.json" + " --features-only 0.1 -q -o " + d / "f 2>&1", &rc);
+  ASSERT_EQ(rc, 0) << out;
+  out = Capture(kBin + " analyze " + d / "f/A.csv " + d / "f/B.csv --surrogates 200 --no-report -q -o " + d / "o 2>&1", &rc);
+  ASSERT_EQ(rc, 0) << out;
+  const auto j = nlohmann::json::parse(Slurp(d / "o/summary.json"));
+  const auto& mm = j["pairs"][0]["micro_mimicry"]["strict"];
+  std::printf("[ figures ] micro-mimicry: %d planted; A micro events %d, answered by B %d (chance %.1f, p %.3f, latency %.2f s); B->A %d\n",
+              planted, mm["a_to_b"]["events"].get<int>(), mm["a_to_b"]["count"].get<int>(), mm["a_to_b"]["expected"].get<double>(),
+              mm["a_to_b"]["p"].get<double>(), mm["a_to_b"]["median_latency_s"].get<double>(), mm["b_to_a"]["count"].get<int>());
+  EXPECT_GE(mm["a_to_b"]["events"].get<int>(), planted * 8 / 10);
+  EXPECT_GE(mm["a_to_b"]["count"].get<int>(), planted * 7 / 10);
+  EXPECT_LT(mm["a_to_b"]["p"].get<double>(), 0.01);
+  EXPECT_NEAR(mm["a_to_b"]["median_latency_s"].get<double>(), 0.6, 0.1);
+  EXPECT_LE(mm["b_to_a"]["count"].get<int>(), 3);
+  EXPECT_GE(j["participants"][0]["micro_events"].get<int>(), planted * 8 / 10);
+}
+
+}  // namespace
+}  // namespace mimicry::pipeline
