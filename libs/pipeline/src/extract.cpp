@@ -258,8 +258,11 @@ void FormatAus(std::string& buf, const Record& r, const face::AuModel& model, co
 Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& progress) {
   const auto t0 = Clock::now();
   // Two threads already share the cores (decoding, faces); OpenCV's own worker pool
-  // would only contend with them.
-  cv::setNumThreads(2);
+  // would only contend with them. Set once per process: changing OpenCV's pool while
+  // another extraction (audience runs several at once) is inside a parallel region
+  // crashes OpenCV.
+  static std::once_flag pool_once;
+  std::call_once(pool_once, [] { cv::setNumThreads(2); });
   if (o.output_csv.empty()) return InvalidArgument("extract: no output CSV given (-o)");
   // Models first: a missing model is reported before any work.
   const std::string models = o.models_dir.empty() ? DefaultModelsDir() : o.models_dir;
