@@ -63,7 +63,7 @@ std::vector<Interval> Spot(std::span<const double> t, const std::vector<std::vec
                            std::span<const float> yaw, const SpotOptions& o) {
   const size_t n = t.size();
   assert(aus.size() == std::size(kAuCodes));
-  for (const auto& a : aus) assert(a.size() == n);
+  for ([[maybe_unused]] const auto& a : aus) assert(a.size() == n);
   std::vector<Interval> out;
   if (n < 3) return out;
   // 1. Rises above the running-median baseline.

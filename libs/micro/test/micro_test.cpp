@@ -60,7 +60,9 @@ TEST(Spot, FindsPlantedMicroAndMacroMovements) {
   EXPECT_EQ(sc.overall.predicted, 6);
   // The AUs involved are named.
   for (const auto& x : iv)
-    if (std::abs(x.apex_s - 5.6) < 0.5) EXPECT_EQ(x.aus, std::vector<int>{12});
+    if (std::abs(x.apex_s - 5.6) < 0.5) {
+      EXPECT_EQ(x.aus, std::vector<int>{12});
+    }
 }
 
 TEST(Spot, BlinksAreReportedApartAndDoNotMakeExpressions) {

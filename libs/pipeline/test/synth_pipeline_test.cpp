@@ -327,7 +327,9 @@ TEST(Synth, AudiencePresetWritesStimulusViewersAndManifest) {
           if (e2.participant == ev.participant && e2.id != ev.id && std::count(e2.aus.begin(), e2.aus.end(), ev.aus.front()) &&
               e2.onset_s < ev.onset_s && e2.offset_s > ev.onset_s - 0.2)
             other = true;
-        if (!other) EXPECT_LT(c.Num(r, au), 0.05) << p.id << " " << au;
+        if (!other) {
+          EXPECT_LT(c.Num(r, au), 0.05) << p.id << " " << au;
+        }
       }
     }
   }
