@@ -158,7 +158,7 @@ TEST(Audience, BadManifestsNameTheRow) {
   EXPECT_EQ(err, "mimicry: error: " + dir + "/none.csv: no such file\n");
 }
 
-// Rendered video end to end (synth --preset audience --mode strict): planted mirroring,
+// Rendered video end to end (synth --preset audience, mixed strict/broad answers): planted mirroring,
 // latency, the A/B difference and the per-second smile curve are recovered; a broken
 // viewer file is reported and skipped. Extraction of all viewers is parallel and cached.
 TEST(Audience, RenderedAudienceEndToEnd) {
@@ -166,7 +166,7 @@ TEST(Audience, RenderedAudienceEndToEnd) {
   TempDir d;
   const std::string dir = d / "aud";
   int rc = -1;
-  std::string out = Capture(kBin + " synth --preset audience --viewers 20 --duration 30 --mode strict --seed 1 -q -o " + dir + " 2>&1", &rc);
+  std::string out = Capture(kBin + " synth --preset audience --viewers 20 --duration 30 --seed 1 -q -o " + dir + " 2>&1", &rc);
   ASSERT_EQ(rc, 0) << out;
   {
     std::ofstream(dir + "/viewers/broken.mp4") << "not a video";
@@ -184,7 +184,7 @@ TEST(Audience, RenderedAudienceEndToEnd) {
   EXPECT_EQ(j["stimulus_faces"].size(), 1u);
   const auto& m = j["mirroring"];
   const double f = m["fraction_answered"].get<double>(), ft = truth["mirroring"]["fraction_answered"].get<double>();
-  std::printf("[ figures ] rendered audience (strict answers): fraction answered %.3f (truth %.3f), chance %.3f, chance-corrected %.3f, "
+  std::printf("[ figures ] rendered audience (mixed answers): fraction answered %.3f (truth %.3f), chance %.3f, chance-corrected %.3f, "
               "latency %.3f s (truth 0.6); A %.3f (truth %.3f), B %.3f (truth %.3f); A/B p %.4f; %s\n",
               f, ft, m["expected_by_chance"].get<double>(), m["mirroring_fraction"].get<double>(), m["median_latency_s"].get<double>(),
               m["by_group"]["A"]["fraction_answered"].get<double>(), truth["groups"]["A"]["fraction_answered"].get<double>(),
@@ -224,7 +224,7 @@ TEST(Audience, RenderedAudienceEndToEnd) {
   std::printf("[ figures ] per-second %% smiling vs truth: mean |difference| %.1f points, largest %.1f (1 viewer = 5 points)\n",
               sum / static_cast<double>(ps.rows.size()), worst);
   EXPECT_LE(sum / static_cast<double>(ps.rows.size()), 5.0);
-  EXPECT_LE(worst, 15.0);
+  EXPECT_LE(worst, 20.0);  // at most 4 of 20 viewers in any one second
   // Re-running reuses every extraction (resumable).
   const auto t0 = fs::last_write_time(dir + "/out/extract/V01.csv");
   out = Capture(kBin + " audience --stimulus " + dir + "/stimulus.mp4 --manifest " + dir + "/manifest.csv -o " + dir + "/out -q 2>&1", &rc);

@@ -189,7 +189,10 @@ std::vector<Match> MatchEvents(const std::vector<ExprEvent>& from, const std::ve
       const size_t k = *it;
       if (used[k]) continue;
       const bool strict = to[k].action == f.action;
-      if (!strict && !SameAffect(to[k].action, f.action)) continue;
+      bool broad = SameAffect(to[k].action, f.action);
+      if (o.broad_any_action)
+        for (int a : to[k].actions) broad = broad || SameAffect(a, f.action);
+      if (!strict && !broad) continue;
       if (best < 0 || (strict && !best_strict)) {
         best = static_cast<int>(k);
         best_strict = strict;

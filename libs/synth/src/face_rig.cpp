@@ -154,6 +154,33 @@ Rendered FaceRig::Render(const Expression& e) const {
     }
   }
   cv::remap(photo_, r.bgr, mx, my, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  // AU6 (cheek raiser) also creases the skin: crow's feet fan out from the outer eye
+  // corners. A warp alone cannot make texture, so they are drawn: three fine darker lines
+  // per eye, their contrast rising with the intensity.
+  const float au6 = e.au[static_cast<size_t>(AuIndex(6))];
+  if (au6 > 0.05f) {
+    const cv::Point2f c_r = r.landmarks[36], c_l = r.landmarks[45];
+    const float eye = static_cast<float>(cv::norm(c_l - c_r));
+    const cv::Point2f axis = (c_l - c_r) * (1.f / std::max(1.f, eye));
+    cv::Mat mask(r.bgr.size(), CV_8U, cv::Scalar(0));
+    for (int side = 0; side < 2; ++side) {
+      const cv::Point2f corner = side == 0 ? c_r : c_l;
+      const cv::Point2f out = side == 0 ? -axis : axis;
+      for (const float deg : {-28.f, 0.f, 28.f}) {
+        const float a = deg * static_cast<float>(CV_PI) / 180.f;
+        // Rotate `out` by a (towards the temple above and the cheek below).
+        const cv::Point2f dir(out.x * std::cos(a) - out.y * std::sin(a), out.x * std::sin(a) + out.y * std::cos(a));
+        cv::line(mask, corner + dir * (0.06f * eye), corner + dir * (0.2f * eye), cv::Scalar(255), 1, cv::LINE_AA);
+      }
+    }
+    const float alpha = 0.45f * std::min(1.f, au6 / 4.f);
+    for (int y = 0; y < r.bgr.rows; ++y) {
+      const uint8_t* m = mask.ptr<uint8_t>(y);
+      cv::Vec3b* px = r.bgr.ptr<cv::Vec3b>(y);
+      for (int x = 0; x < r.bgr.cols; ++x)
+        if (m[x]) px[x] *= 1.f - alpha * static_cast<float>(m[x]) / 255.f;
+    }
+  }
   return r;
 }
 

@@ -49,7 +49,10 @@ struct AudienceOptions {
   // B level): the moments worth mirroring are clear expressions, and fainter ones on a
   // face are mostly measurement noise. Viewers' events use events.threshold.
   double stimulus_event_threshold = 2.0;
-  sync::MatchOptions match{0.2, 3.0};  // an answer starts 0.2-3 s after the stimulus event's onset
+  // An answer starts 0.2-3 s after the stimulus event's onset; broad answers are
+  // expressions with any action of the stimulus action's affect (viewers' reactions are
+  // faint and mixed; their strongest action need not carry the affect).
+  sync::MatchOptions match{0.2, 3.0, true};
   int surrogates = 1000;      // mirroring chance (viewers' events shifted in time) and ISC null
   double min_shift_s = 5;     // surrogate shifts are at least this far (wrapping)
   int permutations = 5000;    // A/B permutation tests

@@ -53,6 +53,10 @@ std::vector<ExprEvent> DetectEvents(const std::vector<std::span<const float>>& a
 struct MatchOptions {
   double min_latency_s = 0.2;
   double max_latency_s = 3.0;
+  // Broad answers: false = the answer's primary action has the answered action's affect;
+  // true = any of the answer's actions has it (a cheek raise with parted lips answers a
+  // smile even when the lips part more than the cheeks rise). audience uses true.
+  bool broad_any_action = false;
 };
 
 struct Match {
