@@ -184,6 +184,26 @@ Result<Scenario> MakeMicro(const PresetOptions& o) {
   return s;
 }
 
+// The scenario fields every preset takes from its options as they are.
+Scenario FromPreset(const PresetOptions& o) {
+  Scenario s;
+  s.preset = o.preset;
+  s.seed = o.seed;
+  s.duration_s = o.duration_s;
+  s.fps_num = o.fps_num;
+  s.fps_den = o.fps_den;
+  s.variable_frame_rate = o.variable_frame_rate;
+  s.noise = o.noise;
+  return s;
+}
+
+// --mode and --lag, as the mirroring presets (dyad, demo, audience) use them.
+Status CheckModeAndLag(const PresetOptions& o) {
+  if (o.mode != "strict" && o.mode != "broad" && o.mode != "mixed") return InvalidArgument("--mode: must be strict, broad or mixed");
+  if (!(o.lag_s >= 0.2 && o.lag_s <= 2.9)) return InvalidArgument("--lag: must be within 0.2..2.9 s");
+  return Status::Ok();
+}
+
 // Blinks every 2.5-5 s, 0.15-0.3 s long, for participant p.
 void AddBlinks(Scenario& s, Rng& rng, int& id, int p) {
   for (double t = rng.Uniform(0.5, 2.0); t < s.duration_s - 0.5; t += rng.Uniform(2.5, 5.0)) {
@@ -207,14 +227,7 @@ Result<Scenario> MakeAudience(const PresetOptions& o) {
   for (double p : {o.mirror_probability, o.mirror_probability_b})
     if (!(p >= 0 && p <= 1)) return InvalidArgument("--mirror-probability: must be within 0..1");
   if (o.faces.size() < 2) return InvalidArgument("--preset audience: at least two face photos are needed");
-  Scenario s;
-  s.preset = "audience";
-  s.seed = o.seed;
-  s.duration_s = o.duration_s;
-  s.fps_num = o.fps_num;
-  s.fps_den = o.fps_den;
-  s.variable_frame_rate = o.variable_frame_rate;
-  s.noise = o.noise;
+  Scenario s = FromPreset(o);
   s.mirror_from = "S";
   s.mirror_to = "viewers";
   s.mirror_lag_s = o.lag_s;
@@ -274,25 +287,15 @@ Result<Scenario> MakeAudience(const PresetOptions& o) {
 Result<Scenario> MakePreset(const PresetOptions& o) {
   if (o.preset == "micro") return MakeMicro(o);
   if (o.preset == "audience") {
-    if (o.mode != "strict" && o.mode != "broad" && o.mode != "mixed") return InvalidArgument("--mode: must be strict, broad or mixed");
-    if (!(o.lag_s >= 0.2 && o.lag_s <= 2.9)) return InvalidArgument("--lag: must be within 0.2..2.9 s");
+    MIMICRY_RETURN_IF_ERROR(CheckModeAndLag(o));
     if (!(o.duration_s >= 10)) return InvalidArgument("--duration: the audience preset needs at least 10 s");
     return MakeAudience(o);
   }
   if (o.preset != "dyad" && o.preset != "null" && o.preset != "demo")
     return InvalidArgument("--preset: unknown preset '" + o.preset + "' (dyad, null, demo, micro, audience)");
-  if (o.mode != "strict" && o.mode != "broad" && o.mode != "mixed")
-    return InvalidArgument("--mode: must be strict, broad or mixed");
-  if (!(o.lag_s >= 0.2 && o.lag_s <= 2.9)) return InvalidArgument("--lag: must be within 0.2..2.9 s");
+  MIMICRY_RETURN_IF_ERROR(CheckModeAndLag(o));
   if (o.faces.size() < 2) return InvalidArgument("synth: two face photos are needed");
-  Scenario s;
-  s.preset = o.preset;
-  s.seed = o.seed;
-  s.duration_s = o.duration_s;
-  s.fps_num = o.fps_num;
-  s.fps_den = o.fps_den;
-  s.variable_frame_rate = o.variable_frame_rate;
-  s.noise = o.noise;
+  Scenario s = FromPreset(o);
   s.participants = {{"A", o.faces[0]}, {"B", o.faces[1]}};
   const bool mirrors = o.preset == "dyad" || o.preset == "demo";
   if (mirrors) {
