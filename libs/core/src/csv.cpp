@@ -17,6 +17,12 @@ std::vector<std::string> SplitCsvLine(const std::string& line) {
   return c;
 }
 
+int FindColumn(const std::vector<std::string>& header, const std::string& name) {
+  for (size_t i = 0; i < header.size(); ++i)
+    if (header[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
 bool ParseNumber(const std::string& s, double& v) {
   char* end = nullptr;
   v = std::strtod(s.c_str(), &end);

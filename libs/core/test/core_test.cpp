@@ -74,6 +74,8 @@ namespace {
 TEST(Csv, SplitsTrimsAndKeepsEmptyCells) {
   EXPECT_EQ(SplitCsvLine(" a, b ,,c,\r"), (std::vector<std::string>{"a", "b", "", "c", ""}));
   EXPECT_EQ(SplitCsvLine("x"), (std::vector<std::string>{"x"}));
+  EXPECT_EQ(FindColumn({"a", "b"}, "b"), 1);
+  EXPECT_EQ(FindColumn({"a", "b"}, "c"), -1);
   double v = 0;
   EXPECT_TRUE(ParseNumber("1.5e2", v));
   EXPECT_EQ(v, 150);

@@ -63,11 +63,7 @@ Result<std::vector<LabeledInterval>> ReadIntervals(const std::string& path) {
   std::string line;
   std::getline(lines, line);
   const auto h = SplitCsvLine(line);
-  auto col = [&](const char* n) {
-    for (size_t i = 0; i < h.size(); ++i)
-      if (h[i] == n) return static_cast<int>(i);
-    return -1;
-  };
+  auto col = [&](const char* n) { return FindColumn(h, n); };
   const int cs = col("source"), ck = col("kind"), con = col("onset_s"), coff = col("offset_s");
   if (cs < 0 || ck < 0 || con < 0 || coff < 0)
     return InvalidInput(path + ": needs the columns source, kind, onset_s, offset_s (or a mimicry truth.json)");

@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "mimicry/core/csv.h"
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -723,11 +725,7 @@ Result<std::vector<AnalyzeOptions::SessionInput>> ReadSessionsCsv(const std::str
     return c;
   };
   const auto h = split(line);
-  auto col = [&](const char* n) {
-    for (size_t i = 0; i < h.size(); ++i)
-      if (h[i] == n) return static_cast<int>(i);
-    return -1;
-  };
+  auto col = [&](const char* n) { return FindColumn(h, n); };
   const int cs = col("session"), cp = col("participant"), cf = col("file"), co = col("offset_s");
   if (cs < 0 || cp < 0 || cf < 0) return InvalidInput(path + ": needs the columns session, participant, file");
   std::vector<AnalyzeOptions::SessionInput> out;

@@ -378,11 +378,7 @@ Result<std::vector<ManifestRow>> ReadManifest(const std::string& path) {
   if (!std::getline(in, line)) return InvalidInput(path + ": empty file");
   if (line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);  // UTF-8 BOM
   const auto h = SplitCsvLine(line);
-  auto col = [&](const char* n) {
-    for (size_t i = 0; i < h.size(); ++i)
-      if (h[i] == n) return static_cast<int>(i);
-    return -1;
-  };
+  auto col = [&](const char* n) { return FindColumn(h, n); };
   for (const char* need : {"viewer_id", "file", "offset_s"})
     if (col(need) < 0) return InvalidInput(path + ": line 1: missing column " + need + " (needs viewer_id, file, offset_s[, group])");
   const int cv = col("viewer_id"), cf = col("file"), co = col("offset_s"), cg = col("group");

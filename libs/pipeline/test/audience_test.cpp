@@ -2,6 +2,7 @@
 // chance, per-second curves, A/B, outcomes; bad manifests; real footage as viewers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -156,6 +157,15 @@ TEST(Audience, BadManifestsNameTheRow) {
   err = Capture(kBin + " audience --stimulus " + dir + "/stimulus.csv --manifest " + dir + "/none.csv -o " + dir + "/o -q 2>&1 >/dev/null", &rc);
   EXPECT_EQ(rc, 3);
   EXPECT_EQ(err, "mimicry: error: " + dir + "/none.csv: no such file\n");
+  // A stimulus that does not exist, or is not a feature table.
+  err = Capture(kBin + " audience --stimulus " + dir + "/nope.mp4 --manifest " + dir + "/manifest.csv -o " + dir + "/o -q 2>&1 >/dev/null", &rc);
+  EXPECT_EQ(rc, 3);
+  EXPECT_EQ(err, "mimicry: error: " + dir + "/nope.mp4: no such file\n");
+  std::ofstream(dir + "/junk.csv") << "a,b\n1,2\n";
+  err = Capture(kBin + " audience --stimulus " + dir + "/junk.csv --manifest " + dir + "/manifest.csv -o " + dir + "/o -q 2>&1 >/dev/null", &rc);
+  EXPECT_EQ(rc, 3);
+  EXPECT_EQ(err.rfind("mimicry: error: " + dir + "/junk.csv: ", 0), 0u) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 }
 
 // Rendered video end to end (synth --preset audience, mixed strict/broad answers): planted mirroring,

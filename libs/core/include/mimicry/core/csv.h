@@ -11,6 +11,9 @@ namespace mimicry {
 // comma gives a trailing empty cell.
 std::vector<std::string> SplitCsvLine(const std::string& line);
 
+// The index of the column called `name` in a header, or -1.
+int FindColumn(const std::vector<std::string>& header, const std::string& name);
+
 // A finite number filling the whole cell; false for empty, partial or non-finite text.
 bool ParseNumber(const std::string& cell, double& value);
 
