@@ -58,7 +58,11 @@ int main(int argc, char** argv) {
         return 3;
       }
   }
-  std::ofstream out(argv[2], std::ios::binary);
+  // Written beside the target and renamed over it: processes that have the old model
+  // memory-mapped (tests, a running extraction) keep reading the old file instead of
+  // dying of SIGBUS when a rebuild rewrites it in place.
+  const std::string tmp = std::string(argv[2]) + ".tmp";
+  std::ofstream out(tmp, std::ios::binary);
   auto put = [&](const void* p, size_t n) { out.write(static_cast<const char*>(p), static_cast<std::streamsize>(n)); };
   put(&h, sizeof h);
   std::vector<float> shape(initial_shape.begin(), initial_shape.end());
@@ -91,8 +95,9 @@ int main(int argc, char** argv) {
     put(q.data(), q.size() * 2);
   }
   out.close();
-  if (!out) {
+  if (!out || std::rename(tmp.c_str(), argv[2]) != 0) {
     std::cerr << argv[2] << ": cannot write\n";
+    std::remove(tmp.c_str());
     return 5;
   }
   std::printf("%s: %u points, %u cascades x %u trees (%u splits), %u features\n", argv[2], h.num_points,

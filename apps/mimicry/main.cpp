@@ -234,6 +234,14 @@ int main(int argc, char** argv) {
   micro->add_option("--min-rise", mo.spot.min_rise, "Absolute floor of the threshold (rise in units of the AU's frame-to-frame noise)")->capture_default_str();
   micro->add_option("--edge", mo.spot.edge_fraction, "Onset/offset where the signal falls below this share of the apex")->capture_default_str();
   micro->add_option("--edge-threshold", mo.spot.edge_threshold_fraction, "... and below this share of the threshold")->capture_default_str();
+  micro->add_option("--region-weight", mo.spot.region_weight, "Weight of the region-wise appearance change next to the AUs (0 = AUs only)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  bool mo_no_pose = false, mo_no_median = false;
+  micro->add_flag("--no-glitch-filter", mo_no_median, "No 3-sample median on the input series (keeps one-frame movements, and one-frame landmark glitches)");
+  micro->add_flag("--no-pose-correction", mo_no_pose, "Keep what the head's deviation from its recent pose explains in the AU and region rises");
+  micro->add_option("--head-turn", mo.spot.head_turn_deg, "Head turned further than this (degrees) from its median pose: only strong movements count")->capture_default_str()->check(CLI::PositiveNumber);
+  micro->add_option("--merge-gap", mo.spot.merge_gap_s, "Movements closer than this (s) are one")->capture_default_str()->check(CLI::NonNegativeNumber);
+  micro->add_option("--cap-sd", mo.spot.cap_sd, "Threshold at most the fused signal's median + this many robust SDs (0 = no cap)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  micro->add_option("--edge-smooth", mo.spot.edge_smooth, "Samples the signal is smoothed over for the onset/offset search (odd)")->capture_default_str()->check(CLI::Range(1, 31));
   micro->add_option("--detector", mo_detector, "Video inputs: blazeface, blazeface-back or hog")->capture_default_str();
   micro->add_option("--models-dir", mo.extract.models_dir, "Video inputs: folder with the model files");
   micro->add_flag("-q,--quiet", mo_quiet, "No progress and no summary");
@@ -363,6 +371,8 @@ int main(int argc, char** argv) {
     auto kind = mimicry::face::ParseDetectorKind(mo_detector);
     if (!kind.ok()) return Fail(kind.status());
     mo.extract.detector = *kind;
+    mo.spot.pose_correction = !mo_no_pose;
+    mo.spot.median3 = !mo_no_median;
     mimicry::app::Progress bar(mo_quiet);
     auto r = mimicry::pipeline::RunMicro(mo, StageProgress(bar));
     bar.Finish();

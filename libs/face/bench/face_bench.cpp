@@ -11,6 +11,7 @@
 #include "mimicry/face/detector.h"
 #include "mimicry/face/expression.h"
 #include "mimicry/face/landmarks.h"
+#include "mimicry/face/motion.h"
 #include "mimicry/face/pose.h"
 #include "mimicry/face/tracker.h"
 
@@ -138,6 +139,23 @@ void BM_ActionUnitsPerFace(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ActionUnitsPerFace)->Unit(benchmark::kMicrosecond);
+
+// Region-wise appearance change per face and frame (warp, compare with the reference;
+// the reference median is rebuilt every 0.5 s of input, i.e. every 15th frame at 30 fps).
+void BM_MotionPerFace(benchmark::State& state) {
+  Data& d = Get();
+  if (!d.ok) return state.SkipWithError("needs ../shared and build/models");
+  const MotionModel model = *MotionModel::Create(BuildGenericFace3D(d.lm->MeanShape()));
+  std::vector<Landmarks> lms(d.gray.size());
+  for (size_t i = 0; i < d.gray.size(); ++i) d.lm->Fit(d.gray[i], d.boxes[i], lms[i]);
+  MotionTracker tr;
+  int64_t i = 0;
+  for (auto _ : state) {
+    const size_t k = static_cast<size_t>(i) % d.gray.size();
+    benchmark::DoNotOptimize(tr.Update(model, d.gray[k], lms[k], mimicry::Timestamp{i++ * 33'333}));
+  }
+}
+BENCHMARK(BM_MotionPerFace)->Unit(benchmark::kMicrosecond);
 
 // The offline baseline fit over N frames of one face (31 features).
 void BM_FitAuBaseline(benchmark::State& state) {

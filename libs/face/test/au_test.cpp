@@ -10,20 +10,12 @@
 #include "mimicry/face/expression.h"
 #include "mimicry/face/landmarks.h"
 #include "mimicry/face/pose.h"
+#include "generic_face.h"
 
 namespace mimicry::face {
 namespace {
 
-const std::string kModels = MIMICRY_MODELS_DIR;
-
-const Face3D& Generic() {
-  static const Face3D f = [] {
-    auto m = LoadErtModel({kModels + "/shape_predictor_68_face_landmarks.ert"});
-    EXPECT_TRUE(m.ok()) << m.status().message();
-    return BuildGenericFace3D((*m)->MeanShape());
-  }();
-  return f;
-}
+using testing::Generic;
 
 const AuModel& Model() {
   static const AuModel m = *AuModel::Create(Generic());

@@ -94,6 +94,14 @@ Result<FeatureTable> ReadFeatureCsv(const std::string& path) {
   hdr.units.push_back("px");
   hdr.channels.push_back("face_size");
   hdr.units.push_back("px");
+  std::vector<int> mot_cols;
+  for (const char* n : {"brow_r", "brow_l", "glabella", "eye_r", "eye_l", "nose", "mouth", "chin"}) {
+    std::string name = "mot_";
+    name += n;
+    mot_cols.push_back(col(name));
+    hdr.channels.push_back(std::move(name));
+    hdr.units.push_back("pct_face_sd");
+  }
   std::vector<double> row_v(kFeatureChannels);
   int64_t line_no = 1;
   while (std::getline(in, line)) {
@@ -113,6 +121,7 @@ Result<FeatureTable> ReadFeatureCsv(const std::string& path) {
     row_v[20] = c_w >= 0 ? Num(row, c_x0) + 0.5 * Num(row, c_w) : Num(row, c_x0);
     row_v[21] = c_w >= 0 ? Num(row, c_w)
                          : std::hypot(Num(row, c_x45) - Num(row, c_x36), Num(row, c_y45) - Num(row, c_y36));
+    for (size_t k = 0; k < mot_cols.size(); ++k) row_v[22 + k] = Num(row, mot_cols[k]);
     auto it = t.faces.find(face);
     if (it == t.faces.end()) it = t.faces.emplace(face, *TimeSeries::Create(hdr)).first;
     const Timestamp when = Timestamp::FromSeconds(ts);

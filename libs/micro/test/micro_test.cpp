@@ -93,6 +93,99 @@ TEST(Spot, GapsAreNotBridged) {
   for (const auto& x : Spot(t, aus, none, none, {})) EXPECT_FALSE(x.onset_s < 10.8 && x.offset_s > 11.2);
 }
 
+// Region-wise appearance series (8 regions, percent of face SD): a resting level with
+// noise, plus planted rises.
+std::vector<std::vector<float>> Regions(const Series& s, const std::vector<Planted>& p, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0, 0.5);
+  std::vector<std::vector<float>> r(kNumRegions, std::vector<float>(s.t.size()));
+  for (size_t i = 0; i < s.t.size(); ++i) {
+    for (auto& x : r) x[i] = static_cast<float>(std::abs(4.0 + g(rng)));
+    for (const auto& x : p) {
+      const double u = (s.t[i] - x.onset) / x.dur;
+      if (u <= 0 || u >= 1) continue;
+      const double v = u < 0.4 ? u / 0.4 : (1 - u) / 0.6;
+      r[x.slot][i] += static_cast<float>(x.peak * v * v * (3 - 2 * v));
+    }
+  }
+  return r;
+}
+
+TEST(Spot, RegionEvidenceAddsToAWeakAuAndMakesAMovementTheAusAloneMiss) {
+  // Brow raises too weak in the AUs alone (rise 0.3 against noise 0.1 and the video's
+  // smiles), plainly visible in the brow regions.
+  std::vector<Planted> au = {{8, 5.0, 1.5, 2.0}, {8, 25.0, 1.5, 2.0}, {8, 45.0, 1.5, 2.0}};
+  std::vector<Planted> rg;
+  for (double t : {12.0, 32.0, 52.0}) au.push_back({0, t, 1.0, 0.3}), rg.push_back({0, t, 1.0, 12.0}), rg.push_back({1, t, 1.0, 12.0});
+  const Series s = Make(au, 4);
+  const auto regions = Regions(s, rg, 5);
+  auto brows = [&](const std::vector<Interval>& iv) {
+    int n = 0;
+    for (const auto& x : iv)
+      for (double t : {12.0, 32.0, 52.0})
+        if (x.kind == Kind::kMacro && x.onset_s < t + 0.5 && x.offset_s > t + 0.5) ++n;
+    return n;
+  };
+  SpotOptions au_only;
+  au_only.region_weight = 0;
+  EXPECT_EQ(brows(Spot(s.t, s.aus, regions, s.pitch, s.yaw, au_only)), 0);
+  const auto iv = Spot(s.t, s.aus, regions, s.pitch, s.yaw, {});
+  EXPECT_EQ(brows(iv), 3);
+  for (const auto& x : iv)
+    if (std::abs(x.apex_s - 12.4) < 0.5) {
+      EXPECT_EQ(x.regions, (std::vector<std::string>{"brow_r", "brow_l"}));
+    }
+  EXPECT_EQ(iv.size(), 6u);  // and nothing else
+}
+
+TEST(Spot, ChangeThatHeadRotationExplainsIsNotAnExpression) {
+  // Six nods (pitch 6 degrees down and back over 1 s) that change every region's
+  // appearance in proportion to the pitch, and one real brow movement.
+  Series s = Make({}, 6);
+  std::vector<Planted> rg = {{0, 40.0, 1.0, 10.0}, {1, 40.0, 1.0, 10.0}};
+  auto regions = Regions(s, rg, 7);
+  for (size_t i = 0; i < s.t.size(); ++i)
+    for (double t0 : {5.0, 12.0, 19.0, 26.0, 33.0, 50.0}) {
+      const double u = (s.t[i] - t0) / 1.0;
+      if (u <= 0 || u >= 1) continue;
+      const double deg = 6.0 * std::sin(M_PI * u);
+      s.pitch[i] = static_cast<float>(deg * M_PI / 180);
+      for (auto& r : regions) r[i] += static_cast<float>(1.5 * deg);
+    }
+  auto count = [&](const std::vector<Interval>& iv) {
+    int nods = 0, brow = 0;
+    for (const auto& x : iv) {
+      if (x.kind == Kind::kBlink) continue;
+      if (x.onset_s < 40.5 && x.offset_s > 40.5) ++brow;
+      else ++nods;
+    }
+    return std::pair{nods, brow};
+  };
+  SpotOptions o;
+  o.region_weight = 1;
+  o.pose_correction = false;
+  EXPECT_GE(count(Spot(s.t, s.aus, regions, s.pitch, s.yaw, o)).first, 5);  // uncorrected: the nods count
+  o.pose_correction = true;
+  const auto [nods, brow] = count(Spot(s.t, s.aus, regions, s.pitch, s.yaw, o));
+  EXPECT_EQ(nods, 0);
+  EXPECT_EQ(brow, 1);
+}
+
+TEST(Spot, AnAuRestingAtZeroIsNotNoiseless) {
+  // AU05 sits at exactly 0 (clamped) but for a 4-frame flicker to 0.1-0.6 every ~3 s (as
+  // on real talk); the others jitter around 0.3. Measured over all frames, AU05's
+  // frame-to-frame noise would be ~0 and every flicker a huge rise.
+  Series s = Make({{8, 30.0, 1.5, 1.5}}, 8);
+  std::mt19937_64 rng(9);
+  std::uniform_real_distribution<double> u(0.1, 0.6);
+  for (size_t i = 0; i < s.t.size(); ++i) s.aus[3][i] = (i % 97 < 4) ? static_cast<float>(u(rng)) : 0.f;
+  int flickers = 0, smiles = 0;
+  for (const auto& x : Spot(s.t, s.aus, s.pitch, s.yaw, {}))
+    if (x.kind != Kind::kBlink) (x.onset_s < 30.6 && x.offset_s > 30.6 ? smiles : flickers)++;
+  EXPECT_EQ(flickers, 0);
+  EXPECT_EQ(smiles, 1);
+}
+
 TEST(Eval, MegcProtocol) {
   // IoU on frames at 10 fps: truth [10, 19] (1.0-1.9 s).
   const std::vector<LabeledInterval> truth = {{"a", "macro", 1.0, 1.9}, {"a", "micro", 5.0, 5.2}, {"b", "micro", 5.0, 5.2}};

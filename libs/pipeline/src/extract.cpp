@@ -19,6 +19,7 @@
 
 #include "mimicry/face/expression.h"
 #include "mimicry/face/landmarks.h"
+#include "mimicry/face/motion.h"
 #include "mimicry/face/pose.h"
 
 #ifndef MIMICRY_DEFAULT_MODELS_DIR
@@ -185,6 +186,7 @@ struct Record {
   face::HeadPose pose;
   face::Landmarks lm{};
   face::AuFeatures features{};
+  face::MotionSample motion{};  // region-wise appearance change (face/motion.h)
 };
 
 void WriteHeader(std::string& buf, bool aus, bool feats) {
@@ -197,13 +199,14 @@ void WriteHeader(std::string& buf, bool aus, bool feats) {
     for (int au : face::kSidedAus) fmt::format_to(std::back_inserter(buf), ",AU{:02d}_r_L,AU{:02d}_r_R", au, au);
     for (const char* e : face::kEmotionNames) fmt::format_to(std::back_inserter(buf), ",emo_{}", e);
     buf += ",emo_neutral,valence,expressiveness,head_nod,head_shake";
+    for (const char* n : face::MotionRegionNames()) fmt::format_to(std::back_inserter(buf), ",mot_{}", n);
     if (feats)
       for (const char* n : face::AuFeatureNames()) fmt::format_to(std::back_inserter(buf), ",feat_{}", n);
   }
   buf += '\n';
 }
 
-constexpr int kAuColumns = 2 * face::kNumAus + 2 * static_cast<int>(face::kSidedAus.size()) + 7 + 5;
+constexpr int kAuColumns = 2 * face::kNumAus + 2 * static_cast<int>(face::kSidedAus.size()) + 7 + 5 + face::kNumMotionRegions;
 
 // Per-face state of the scoring pass: presence hysteresis and head gestures.
 struct FaceStream {
@@ -246,6 +249,10 @@ void FormatAus(std::string& buf, const Record& r, const face::AuModel& model, co
   for (size_t k = 0; k < face::kSidedAus.size(); ++k) fmt::format_to(out, ",{:.2f},{:.2f}", a.left[k], a.right[k]);
   for (float v : e.score) fmt::format_to(out, ",{:.3f}", v);
   fmt::format_to(out, ",{:.3f},{:.3f},{:.3f},{:.2f},{:.2f}", e.neutral, e.valence, e.expressiveness, g.nod, g.shake);
+  for (float v : r.motion) {
+    if (std::isfinite(v)) fmt::format_to(out, ",{:.2f}", v);
+    else buf += ',';
+  }
   if (feats)
     for (float v : r.features) {
       if (std::isfinite(v)) fmt::format_to(out, ",{:.3f}", v);
@@ -300,6 +307,13 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
     if (!m.ok()) return m.status();
     au_model = std::move(m).value();
   }
+  std::optional<face::MotionModel> motion_model;
+  if (aus) {
+    auto m = face::MotionModel::Create(pose.face());
+    if (!m.ok()) return m.status();
+    motion_model = std::move(m).value();
+  }
+  std::map<int, face::MotionTracker> motion;
   std::optional<face::AuBaseline> baseline_in;
   if (!o.baseline_in.empty()) {
     if (!aus) return InvalidArgument("--baseline-in needs action units (not --no-aus)");
@@ -405,6 +419,7 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
       if (ob.success) ++frames_per_face[ob.face_id];
       if (aus && ob.success) {
         rec.features = au_model->Features(it.frame.gray, ob.landmarks, pose.Canonicalize(ob.landmarks, rec.pose));
+        rec.motion = motion[ob.face_id].Update(*motion_model, it.frame.gray, ob.landmarks, it.frame.pts);
         if (offline) {
           face_features[ob.face_id].push_back(rec.features);
           face_poses[ob.face_id].push_back(rec.pose);

@@ -17,7 +17,7 @@ Result<MicroResult> RunMicro(const MicroOptions& o, const std::function<void(con
   if (o.output_csv.empty()) return InvalidArgument("micro: no output given (-o)");
   const fs::path out(o.output_csv);
   const std::string cache_dir = (out.parent_path() / (out.stem().string() + ".extract")).string();
-  std::string csv = "source,face_id,kind,onset_s,apex_s,offset_s,duration_s,aus,intensity,confidence\n";
+  std::string csv = "source,face_id,kind,onset_s,apex_s,offset_s,duration_s,aus,intensity,confidence,regions\n";
   MicroResult r;
   for (size_t i = 0; i < o.inputs.size(); ++i) {
     const std::string& in = o.inputs[i];
@@ -37,6 +37,23 @@ Result<MicroResult> RunMicro(const MicroOptions& o, const std::function<void(con
         for (size_t k = 0; k < s.size(); ++k) v[k] = static_cast<float>(s.value(k, static_cast<size_t>(c)));
         aus.push_back(std::move(v));
       }
+      // Region-wise appearance change (mimicry extract's mot_* columns); none for OpenFace input.
+      std::vector<std::vector<float>> regions;
+      for (const char* rn : micro::kRegionNames) {
+        std::string name = "mot_";
+        name += rn;
+        const int c = s.ChannelIndex(name);
+        if (c < 0) break;
+        std::vector<float> v(s.size());
+        bool any = false;
+        for (size_t k = 0; k < s.size(); ++k) {
+          v[k] = static_cast<float>(s.value(k, static_cast<size_t>(c)));
+          any = any || std::isfinite(v[k]);
+        }
+        if (!any) break;
+        regions.push_back(std::move(v));
+      }
+      if (regions.size() != micro::kNumRegions) regions.clear();
       std::vector<float> pitch(s.size()), yaw(s.size());
       const int rx = s.ChannelIndex("pose_Rx"), ry = s.ChannelIndex("pose_Ry");
       for (size_t k = 0; k < s.size(); ++k) {
@@ -44,13 +61,15 @@ Result<MicroResult> RunMicro(const MicroOptions& o, const std::function<void(con
         yaw[k] = ry >= 0 ? static_cast<float>(s.value(k, static_cast<size_t>(ry))) : NAN;
       }
       r.seconds += times.back() - times.front();
-      for (const auto& x : micro::Spot(times, aus, pitch, yaw, o.spot)) {
+      for (const auto& x : micro::Spot(times, aus, regions, pitch, yaw, o.spot)) {
         if (x.kind == micro::Kind::kBlink && !o.include_blinks) continue;
         (x.kind == micro::Kind::kMicro ? r.micro : x.kind == micro::Kind::kMacro ? r.macro : r.blinks)++;
         std::string a;
         for (int au : x.aus) a += (a.empty() ? "" : "+") + fmt::format("AU{:02d}", au);
-        csv += fmt::format("{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{},{:.2f},{:.2f}\n", source, face_id, micro::KindName(x.kind), x.onset_s,
-                           x.apex_s, x.offset_s, x.offset_s - x.onset_s, a, x.intensity, x.confidence);
+        std::string rg;
+        for (const auto& g : x.regions) rg += (rg.empty() ? "" : "+") + g;
+        csv += fmt::format("{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{},{:.2f},{:.2f},{}\n", source, face_id, micro::KindName(x.kind),
+                           x.onset_s, x.apex_s, x.offset_s, x.offset_s - x.onset_s, a, x.intensity, x.confidence, rg);
       }
     }
   }

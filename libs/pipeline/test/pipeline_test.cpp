@@ -55,8 +55,21 @@ TEST(Extract, RealClipAllFramesWithFaceAndTruePts) {
   EXPECT_EQ(csv.header[10], "pose_Rz");
   EXPECT_EQ(csv.header[11 + 135], "y_67");
   EXPECT_EQ(csv.header[11 + 136], "AU01_r");
-  EXPECT_EQ(csv.header.back(), "head_shake");
+  EXPECT_EQ(csv.header.back(), "mot_chin");
   ASSERT_EQ(csv.rows.size(), 842u);
+  // Region-wise appearance change: from the first second on, a non-negative value on
+  // every frame with a face.
+  int with_motion = 0, after_1s = 0;
+  for (size_t i = 0; i < csv.rows.size(); ++i) {
+    if (csv.Num(i, "success") != 1 || csv.Num(i, "timestamp") < 1.05) continue;
+    ++after_1s;
+    bool ok = true;
+    for (const char* m : {"mot_brow_r", "mot_brow_l", "mot_glabella", "mot_eye_r", "mot_eye_l", "mot_nose", "mot_mouth", "mot_chin"})
+      ok = ok && csv.Num(i, m) >= 0;
+    with_motion += ok;
+  }
+  EXPECT_EQ(with_motion, after_1s);
+  EXPECT_GT(after_1s, 780);
   const auto pts = FfprobePts(kReal);
   ASSERT_EQ(pts.size(), 842u);
   for (size_t i = 0; i < csv.rows.size(); ++i) {

@@ -14,8 +14,11 @@ namespace mimicry::io {
 // pose_Rx, pose_Ry, pose_Rz (radians; NaN when the file has no pose), face_x (horizontal
 // face centre in pixels, for left-to-right naming) and face_size (pixels: the outer eye
 // corners' distance, or py-feat's face box width; to prefer the nearest face), NaN when
-// unknown.
-inline constexpr int kFeatureChannels = 17 + 3 + 2;
+// unknown; then mimicry's region-wise appearance change mot_brow_r, mot_brow_l,
+// mot_glabella, mot_eye_r, mot_eye_l, mot_nose, mot_mouth, mot_chin (percent of the
+// face's intensity SD; face/motion.h), NaN when the file has none (OpenFace, py-feat).
+inline constexpr int kMotionChannels = 8;
+inline constexpr int kFeatureChannels = 17 + 3 + 2 + kMotionChannels;
 
 struct FeatureTable {
   std::string path;
