@@ -383,9 +383,8 @@ namespace {
 
 // The micro-expression issue's acceptance set: synth's spotting preset (36 micro + 36
 // macro movements over three faces at noise none/low/webcam, with blinks and nods),
-// rendered, extracted and spotted. Guards the figures of docs/micro.md for seed 4: here
-// overall F1 0.844 (P 0.905, R 0.792), micro 0.708, macro 0.971 (0.853 / 0.727 / 0.971
-// when extracted by `mimicry extract` first); other seeds there: 0.70-0.85.
+// rendered, extracted and spotted. Guards the figures of docs/micro.md for seed 4:
+// overall F1 0.842 (P 0.918, R 0.778), micro 0.710, macro 0.958.
 TEST(MicroCli, SyntheticSpottingSetF1) {
   if (!HaveFaces()) GTEST_SKIP() << "build/assets absent";
   TempDir d;

@@ -26,9 +26,8 @@ Result<std::shared_ptr<const FaceRig>> FaceRig::Create(const cv::Mat& photo, con
   auto dets = (*detector)->Detect(photo);
   if (!dets.ok()) return dets.status();
   if (dets->empty()) return InvalidInput(source + ": no face found in the photo");
-  const face::Detection best = std::max_element(dets->begin(), dets->end(),
-                                                [](const auto& a, const auto& b) { return a.box.area() < b.box.area(); })
-                                   ->Rounded();
+  const auto& best = *std::max_element(dets->begin(), dets->end(),
+                                       [](const auto& a, const auto& b) { return a.box.area() < b.box.area(); });
   cv::Mat gray;
   cv::cvtColor(photo, gray, cv::COLOR_BGR2GRAY);
   auto rig = std::shared_ptr<FaceRig>(new FaceRig());
