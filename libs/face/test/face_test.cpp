@@ -367,16 +367,5 @@ TEST(Tracker, KeepsTheIdThroughAShortLossAndReportsNoFaceWhenGone) {
   EXPECT_GE(empty_frames, 20);            // while hidden, no trusted face
 }
 
-TEST(Detection, RoundedToWholePixels) {
-  Detection d;
-  d.box = {54.975f, 229.28f, 480.27f, 480.52f};
-  d.keypoints[2] = {301.49f, 377.51f};
-  d.score = 0.94f;
-  const Detection r = d.Rounded();
-  EXPECT_EQ(r.box, cv::Rect2f(55, 229, 480, 481));
-  EXPECT_EQ(r.keypoints[2], cv::Point2f(301, 378));
-  EXPECT_EQ(r.score, 0.94f);
-}
-
 }  // namespace
 }  // namespace mimicry::face

@@ -58,9 +58,8 @@ Result<cv::Mat> FramePhoto(const std::string& path, face::FaceDetector& det) {
   auto dets = det.Detect(f.bgr);
   if (!dets.ok()) return dets.status();
   if (dets->empty()) return InvalidInput(path + ": no face found in the photo");
-  const face::Detection d = std::max_element(dets->begin(), dets->end(),
-                                             [](const auto& a, const auto& b) { return a.box.area() < b.box.area(); })
-                                ->Rounded();
+  const auto& d = *std::max_element(dets->begin(), dets->end(),
+                                    [](const auto& a, const auto& b) { return a.box.area() < b.box.area(); });
   const double scale = kFaceWidth / d.box.width;
   cv::Mat scaled;
   cv::resize(f.bgr, scaled, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_CUBIC);
@@ -76,7 +75,6 @@ Result<cv::Mat> FramePhoto(const std::string& path, face::FaceDetector& det) {
   // video call's background blur would (every face but the one nearest the framing centre).
   auto others = det.Detect(framed);
   if (others.ok() && others->size() > 1) {
-    for (auto& o : *others) o = o.Rounded();
     const cv::Point2f centre(kW / 2.f, kH * 0.45f);
     auto dist = [&](const face::Detection& x) {
       return cv::norm(cv::Point2f(x.box.x + x.box.width / 2, x.box.y + x.box.height / 2) - centre);

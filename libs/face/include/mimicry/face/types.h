@@ -2,7 +2,6 @@
 #pragma once
 
 #include <array>
-#include <cmath>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -20,18 +19,6 @@ struct Detection {
   // ear tragion, left ear tragion); all zero when the detector has none (HOG).
   std::array<cv::Point2f, 6> keypoints{};
   bool has_keypoints = false;
-
-  // This detection with its box and key points rounded to whole pixels. For results
-  // that must not depend on the detector's last bits: cv::dnn's outputs can differ in the
-  // last float bits from run to run (thread scheduling), and synth's renders, framed and
-  // rigged from a detection, must be the same for the same seed.
-  Detection Rounded() const {
-    Detection d = *this;
-    auto r = [](float v) { return static_cast<float>(std::lround(v)); };
-    d.box = cv::Rect2f(r(box.x), r(box.y), r(box.width), r(box.height));
-    for (auto& k : d.keypoints) k = {r(k.x), r(k.y)};
-    return d;
-  }
 };
 
 // The square that a 68-point regression-tree model expects, as an affine map from the
