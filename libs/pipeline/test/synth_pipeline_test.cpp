@@ -449,6 +449,13 @@ TEST(MicroCli, SpotsRenderedMovementsAndScoresThem) {
   out = Capture(kBin + " micro " + d / "missing.mp4" + " -o " + d / "x.csv 2>&1 >/dev/null", &rc);
   EXPECT_EQ(rc, 3);
   EXPECT_EQ(out, "mimicry: error: " + d / "missing.mp4" + ": no such file\n");
+  // Out-of-range spotting options are usage errors (exit 2), one line each.
+  for (const std::string opt : {"--edge-smooth 0", "--region-weight -1", "--cap-sd -2", "--head-turn 0", "--merge-gap -0.1"}) {
+    out = Capture(kBin + " micro " + d / "pred.csv" + " -o " + d / "x.csv " + opt + " 2>&1 >/dev/null", &rc);
+    EXPECT_EQ(rc, 2) << opt;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << opt << ": " << out;
+    EXPECT_NE(out.find(opt.substr(0, opt.find(' '))), std::string::npos) << opt << ": " << out;
+  }
 }
 
 }  // namespace
