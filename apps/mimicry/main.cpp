@@ -2,6 +2,7 @@
 // output and an exit code; all work happens in the libraries.
 #include <chrono>
 #include <cstdio>
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <memory>
@@ -25,6 +26,22 @@
 #include "progress.h"
 
 namespace {
+
+// Numeric checks with a plain message ("--rate: must be > 0, got -1"); CLI11's own
+// PositiveNumber / NonNegativeNumber print the range up to DBL_MAX written out in full.
+CLI::Validator NumberCheck(bool allow_zero) {
+  return CLI::Validator(
+      [allow_zero](std::string& in) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(in.c_str(), &end);
+        if (end == in.c_str() || *end != '\0' || !std::isfinite(v)) return "must be a number, got " + in;
+        if (allow_zero ? v < 0 : v <= 0) return std::string(allow_zero ? "must be >= 0" : "must be > 0") + ", got " + in;
+        return {};
+      },
+      allow_zero ? "NONNEGATIVE" : "POSITIVE");
+}
+const CLI::Validator kPositive = NumberCheck(false);
+const CLI::Validator kNonNegative = NumberCheck(true);
 
 // Exit codes (docs/cli.md).
 enum Exit {
@@ -98,16 +115,16 @@ int main(int argc, char** argv) {
   extract->add_option("input", ex.input.path, "Video file, folder of images, or one image")->required();
   extract->add_option("-o,--output", ex.output_csv, "Output CSV (a .meta.json sidecar is written beside it)")
       ->required();
-  extract->add_option("--start", ex.input.start_s, "Start at this time (s, on the input's clock)")->check(CLI::NonNegativeNumber);
-  extract->add_option("--end", ex.input.end_s, "Stop before this time (s); 0 = to the end")->check(CLI::NonNegativeNumber);
+  extract->add_option("--start", ex.input.start_s, "Start at this time (s, on the input's clock)")->check(kNonNegative);
+  extract->add_option("--end", ex.input.end_s, "Stop before this time (s); 0 = to the end")->check(kNonNegative);
   extract->add_option("--detector", detector, "blazeface (default), blazeface-back (small faces) or hog")
       ->check(CLI::IsMember({"blazeface", "blazeface-back", "hog"}));
   extract->add_option("--min-score", ex.min_detection_score, "Detector score threshold (0-1)")->capture_default_str();
-  extract->add_option("--max-faces", ex.tracker.max_faces, "Track at most N faces")->capture_default_str()->check(CLI::PositiveNumber);
+  extract->add_option("--max-faces", ex.tracker.max_faces, "Track at most N faces")->capture_default_str()->check(kPositive);
   extract->add_option("--detect-every", ex.tracker.detect_every, "Run the detector every N frames while tracking")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(kPositive);
   extract->add_option("--reid-seconds", ex.tracker.reid_seconds, "Keep a lost face's ID for this long")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(kNonNegative);
   extract->add_option("--min-confidence", ex.tracker.min_confidence, "success=1 needs at least this confidence")
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   extract->add_option("--fx", ex.fx, "Focal length x (px); default 500*width/640");
@@ -115,7 +132,7 @@ int main(int argc, char** argv) {
   extract->add_option("--cx", ex.cx, "Principal point x (px); default width/2");
   extract->add_option("--cy", ex.cy, "Principal point y (px); default height/2");
   extract->add_option("--sequence-fps", ex.input.sequence_fps, "Image folders only: frames per second")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(kPositive);
   extract->add_flag("--no-rotate", [&](int64_t) { ex.input.apply_rotation = false; },
                     "Ignore the container's rotation metadata");
   extract->add_option("--metadata", ex.metadata_json, "Metadata JSON path (default: OUT.meta.json)");
@@ -172,11 +189,11 @@ int main(int argc, char** argv) {
   analyze->add_option("--sessions", an_sessions,
                       "CSV (session,participant,file[,offset_s]): analyse several sessions, plus pseudo-pairs across them");
   analyze->add_option("-o,--output", an.out_dir, "Output folder")->required();
-  analyze->add_option("--surrogates", an.surrogates, "Surrogates per test")->capture_default_str()->check(CLI::NonNegativeNumber);
+  analyze->add_option("--surrogates", an.surrogates, "Surrogates per test")->capture_default_str()->check(kNonNegative);
   analyze->add_option("--seed", an.seed, "Random seed (same seed, same p-values)")->capture_default_str();
   analyze->add_option("--name", an_names, "Participant id for an input: ID=FILE (repeatable)");
   analyze->add_option("--offset", an_offsets, "Seconds added to a participant's clock: ID=SECONDS (repeatable)");
-  analyze->add_option("--rate", an.rate_hz, "Common clock (Hz)")->capture_default_str()->check(CLI::PositiveNumber);
+  analyze->add_option("--rate", an.rate_hz, "Common clock (Hz)")->capture_default_str()->check(kPositive);
   analyze->add_option("--smooth", an.prepare.smooth_s, "Moving-average width (s) before correlation; 0 = off")->capture_default_str();
   analyze->add_option("--outlier-sd", an.prepare.outlier_sd, "Samples beyond this many robust SDs become missing; 0 = off")->capture_default_str();
   analyze->add_flag("--no-scale", an_no_scale, "Do not subtract each channel's median and divide by its robust SD");
@@ -208,9 +225,9 @@ int main(int argc, char** argv) {
   audience->add_option("--stimulus", au.stimulus, "The stimulus: a video (its faces are extracted) or a feature CSV")->required();
   audience->add_option("--manifest", au.manifest, "CSV: viewer_id, file, offset_s[, group][, outcome columns]")->required();
   audience->add_option("-o,--output", au.out_dir, "Output folder")->required();
-  audience->add_option("--jobs", au.jobs, "Viewers processed in parallel (0 = all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
-  audience->add_option("--surrogates", au.surrogates, "Surrogates for the mirroring chance level and the ISC null")->capture_default_str()->check(CLI::NonNegativeNumber);
-  audience->add_option("--permutations", au.permutations, "Permutations per A/B test")->capture_default_str()->check(CLI::NonNegativeNumber);
+  audience->add_option("--jobs", au.jobs, "Viewers processed in parallel (0 = all cores)")->capture_default_str()->check(kNonNegative);
+  audience->add_option("--surrogates", au.surrogates, "Surrogates for the mirroring chance level and the ISC null")->capture_default_str()->check(kNonNegative);
+  audience->add_option("--permutations", au.permutations, "Permutations per A/B test")->capture_default_str()->check(kNonNegative);
   audience->add_option("--seed", au.seed, "Random seed")->capture_default_str();
   audience->add_option("--smile-threshold", au.smile_threshold, "AU12 intensity (0-5) that counts as smiling in a second")->capture_default_str();
   audience->add_option("--emotion-threshold", au.emotion_threshold, "Emotion score (0-1) that counts as showing it")->capture_default_str();
@@ -234,13 +251,13 @@ int main(int argc, char** argv) {
   micro->add_option("--min-rise", mo.spot.min_rise, "Absolute floor of the threshold (rise in units of the AU's frame-to-frame noise)")->capture_default_str();
   micro->add_option("--edge", mo.spot.edge_fraction, "Onset/offset where the signal falls below this share of the apex")->capture_default_str();
   micro->add_option("--edge-threshold", mo.spot.edge_threshold_fraction, "... and below this share of the threshold")->capture_default_str();
-  micro->add_option("--region-weight", mo.spot.region_weight, "Weight of the region-wise appearance change next to the AUs (0 = AUs only)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  micro->add_option("--region-weight", mo.spot.region_weight, "Weight of the region-wise appearance change next to the AUs (0 = AUs only)")->capture_default_str()->check(kNonNegative);
   bool mo_no_pose = false, mo_no_median = false;
   micro->add_flag("--no-glitch-filter", mo_no_median, "No 3-sample median on the input series (keeps one-frame movements, and one-frame landmark glitches)");
   micro->add_flag("--no-pose-correction", mo_no_pose, "Keep what the head's deviation from its recent pose explains in the AU and region rises");
-  micro->add_option("--head-turn", mo.spot.head_turn_deg, "Head turned further than this (degrees) from its median pose: only strong movements count")->capture_default_str()->check(CLI::PositiveNumber);
-  micro->add_option("--merge-gap", mo.spot.merge_gap_s, "Movements closer than this (s) are one")->capture_default_str()->check(CLI::NonNegativeNumber);
-  micro->add_option("--cap-sd", mo.spot.cap_sd, "Threshold at most the fused signal's median + this many robust SDs (0 = no cap)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  micro->add_option("--head-turn", mo.spot.head_turn_deg, "Head turned further than this (degrees) from its median pose: only strong movements count")->capture_default_str()->check(kPositive);
+  micro->add_option("--merge-gap", mo.spot.merge_gap_s, "Movements closer than this (s) are one")->capture_default_str()->check(kNonNegative);
+  micro->add_option("--cap-sd", mo.spot.cap_sd, "Threshold at most the fused signal's median + this many robust SDs (0 = no cap)")->capture_default_str()->check(kNonNegative);
   micro->add_option("--edge-smooth", mo.spot.edge_smooth, "Samples the signal is smoothed over for the onset/offset search (odd)")->capture_default_str()->check(CLI::Range(1, 31));
   micro->add_option("--detector", mo_detector, "Video inputs: blazeface, blazeface-back or hog")->capture_default_str();
   micro->add_option("--models-dir", mo.extract.models_dir, "Video inputs: folder with the model files");
@@ -252,7 +269,7 @@ int main(int argc, char** argv) {
   auto* evalsp = app.add_subcommand("eval-spotting", "Score spotted intervals against ground truth (MEGC protocol: IoU >= 0.5 on frames)");
   evalsp->add_option("--pred", ev_pred, "Predicted intervals: mimicry micro's CSV (source, kind, onset_s, offset_s)")->required();
   evalsp->add_option("--truth", ev_truth, "Ground truth: synth's truth.json or a CSV (source, kind, onset_s, offset_s)")->required();
-  evalsp->add_option("--fps", ev_fps, "Frame rate for IoU on frames")->capture_default_str()->check(CLI::PositiveNumber);
+  evalsp->add_option("--fps", ev_fps, "Frame rate for IoU on frames")->capture_default_str()->check(kPositive);
   evalsp->add_flag("--json", ev_json, "Print {micro: {precision, recall, f1}, macro: {...}, overall: {...}}");
 
   std::string report_dir, report_out;
