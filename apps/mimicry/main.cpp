@@ -160,6 +160,8 @@ int main(int argc, char** argv) {
   synth->add_option("--lag", preset.lag_s, "dyad: B answers A this many seconds later")->capture_default_str();
   synth->add_option("--mode", preset.mode, "dyad, audience: strict, broad or mixed answers")->capture_default_str();
   synth->add_option("--viewers", preset.viewers, "audience: number of viewers")->capture_default_str();
+  synth->add_flag("--irregular", preset.irregular,
+                  "dyad, null, demo: spontaneous expressions at irregular (gamma-distributed) times instead of regular ones");
   synth->add_option("--mirror-probability", preset.mirror_probability,
                     "audience: chance that a viewer of group A answers each stimulus event")->capture_default_str();
   synth->add_option("--mirror-probability-b", preset.mirror_probability_b,
@@ -180,7 +182,7 @@ int main(int argc, char** argv) {
 
   mimicry::pipeline::AnalyzeOptions an;
   std::vector<std::string> an_names, an_offsets;
-  std::string an_corr = "circular", an_events = "circular", an_detector = "blazeface";
+  std::string an_corr = "auto", an_events = "auto", an_detector = "blazeface";
   bool an_quiet = false, an_no_scale = false;
   auto* analyze = app.add_subcommand("analyze", "Synchrony, leader/follower, strict and broad mimicry, contagion, with surrogates");
   analyze->add_option("inputs", an.inputs, "Recordings: videos or feature CSVs (mimicry, OpenFace 2.0, py-feat), one per "
@@ -204,10 +206,13 @@ int main(int argc, char** argv) {
   analyze->add_option("--session-step", an.session_wlcc.step_s, "Session-scale step (s)")->capture_default_str();
   analyze->add_option("--session-max-lag", an.session_wlcc.max_lag_s, "Session-scale maximum lag (s)")->capture_default_str();
   analyze->add_option("--min-shift", an.min_shift_s, "Circular-shift surrogates move at least this far (s)")->capture_default_str();
-  analyze->add_option("--surrogate", an_corr, "Correlation surrogates: circular or phase")
-      ->capture_default_str()->check(CLI::IsMember({"circular", "phase"}));
-  analyze->add_option("--event-surrogate", an_events, "Event surrogates: circular or segment")
-      ->capture_default_str()->check(CLI::IsMember({"circular", "segment"}));
+  analyze->add_option("--surrogate", an_corr,
+                      "Correlation surrogates: auto (block bootstrap up to 900 s, circular shifts beyond), bootstrap or circular")
+      ->capture_default_str();
+  analyze->add_option("--event-surrogate", an_events, "Event surrogates: auto, bootstrap, circular or segment")->capture_default_str();
+  analyze->add_option("--block", an.block_s, "Block bootstrap: mean block length (s); 0 = max(5, 2 x max-lag + 1)")
+      ->capture_default_str();
+  analyze->add_option("--max-gap", an.max_gap_s, "Resampling never bridges a gap longer than this (s)")->capture_default_str();
   analyze->add_option("--event-threshold", an.events.threshold, "AU intensity an event must exceed")->capture_default_str();
   analyze->add_option("--answer-min", an.match.min_latency_s, "Earliest answer after an onset (s)")->capture_default_str();
   analyze->add_option("--answer-max", an.match.max_latency_s, "Latest answer after an onset (s)")->capture_default_str();
@@ -340,10 +345,21 @@ int main(int argc, char** argv) {
       an.sessions = *ss;
     }
     if (an_no_scale) an.prepare.subtract_baseline = an.prepare.standardize = false;
-    an.correlation_surrogate = an_corr == "phase" ? mimicry::sync::SurrogateKind::kPhaseRandomised
-                                                  : mimicry::sync::SurrogateKind::kCircularShift;
-    an.event_surrogate = an_events == "segment" ? mimicry::sync::EventSurrogate::kSegmentShuffle
-                                                : mimicry::sync::EventSurrogate::kCircularShift;
+    if (an_corr == "phase")
+      return Fail(mimicry::InvalidArgument(
+          "--surrogate phase: removed: phase-randomised surrogates reject too often on bursty expression series "
+          "(docs/analyze.md#calibration); use auto, bootstrap or circular"));
+    if (an_corr != "auto" && an_corr != "bootstrap" && an_corr != "circular")
+      return Fail(mimicry::InvalidArgument("--surrogate: must be auto, bootstrap or circular, got " + an_corr));
+    if (an_events != "auto" && an_events != "bootstrap" && an_events != "circular" && an_events != "segment")
+      return Fail(mimicry::InvalidArgument("--event-surrogate: must be auto, bootstrap, circular or segment, got " + an_events));
+    an.correlation_surrogate = an_corr == "bootstrap" ? mimicry::sync::SurrogateKind::kBlockBootstrap
+                               : an_corr == "circular" ? mimicry::sync::SurrogateKind::kCircularShift
+                                                       : mimicry::sync::SurrogateKind::kAuto;
+    an.event_surrogate = an_events == "segment"     ? mimicry::sync::EventSurrogate::kSegmentShuffle
+                         : an_events == "circular"  ? mimicry::sync::EventSurrogate::kCircularShift
+                         : an_events == "bootstrap" ? mimicry::sync::EventSurrogate::kBlockBootstrap
+                                                    : mimicry::sync::EventSurrogate::kAuto;
     for (const auto& kv : an_names) {
       const auto eq = kv.find('=');
       if (eq == std::string::npos || eq == 0) return Fail(mimicry::InvalidArgument("--name " + kv + ": expected ID=FILE"));
@@ -441,14 +457,14 @@ int main(int argc, char** argv) {
     std::printf(
         "mimicry demo\n"
         "  made    %s: a 60-s two-person call, A left, B right (%.0f s)\n"
-        "  truth   %s: %d expression events; B answered A %d times, A answered B %d times\n"
+        "  truth   %s: %d expression events; B answered A %d times, A answered B %d times, %.1f s later\n"
         "  found   %d faces, with success in %lld of %lld frames (%.1f s) -> %s\n"
-        "  analysis (%.1f s; P1 = A, P2 = B)\n%s"
+        "  analysis (%.1f s; P1 = A, P2 = B)\n%s%s"
         "  output  %s (docs/analyze.md)\n"
         "  report  %s (open it in a browser)\n",
-        r->call_video.c_str(), r->synth_s, r->truth_json.c_str(), r->events, r->answers_a_to_b, r->answers_b_to_a,
+        r->call_video.c_str(), r->synth_s, r->truth_json.c_str(), r->events, r->answers_a_to_b, r->answers_b_to_a, r->planted_lag_s,
         r->faces, static_cast<long long>(r->frames_with_face), static_cast<long long>(r->frames), r->extract_s,
-        r->features_csv.c_str(), r->analyze_s, r->analysis_text.c_str(), r->analysis_json.c_str(),
+        r->features_csv.c_str(), r->analyze_s, r->analysis_text.c_str(), r->comparison.c_str(), r->analysis_json.c_str(),
         r->report_html.c_str());
     return kExitOk;
   }

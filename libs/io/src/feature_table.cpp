@@ -36,6 +36,29 @@ double Num(const std::vector<std::string>& row, int col) {
 
 }  // namespace
 
+SeriesHeader FeatureHeader() {
+  SeriesHeader hdr;
+  for (int au : kAus) {
+    char name[8];
+    std::snprintf(name, sizeof name, "AU%02d_r", au);
+    hdr.channels.push_back(name);
+    hdr.units.push_back("intensity_0_5");
+  }
+  for (const char* n : {"pose_Rx", "pose_Ry", "pose_Rz"}) {
+    hdr.channels.push_back(n);
+    hdr.units.push_back("rad");
+  }
+  hdr.channels.push_back("face_x");
+  hdr.units.push_back("px");
+  hdr.channels.push_back("face_size");
+  hdr.units.push_back("px");
+  for (const char* n : {"brow_r", "brow_l", "glabella", "eye_r", "eye_l", "nose", "mouth", "chin"}) {
+    hdr.channels.push_back(std::string("mot_") + n);
+    hdr.units.push_back("pct_face_sd");
+  }
+  return hdr;
+}
+
 Result<FeatureTable> ReadFeatureCsv(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return NotFound(path + ": no such file");
@@ -79,29 +102,9 @@ Result<FeatureTable> ReadFeatureCsv(const std::string& path) {
   const double pose_scale = pyfeat ? 3.14159265358979 / 180.0 : 1.0;  // py-feat: degrees
   const int c_x0 = pyfeat ? col("FaceRectX") : col("x_27"), c_w = pyfeat ? col("FaceRectWidth") : -1;
   const int c_x36 = col("x_36"), c_y36 = col("y_36"), c_x45 = col("x_45"), c_y45 = col("y_45");
-  SeriesHeader hdr;
-  for (int au : kAus) {
-    char name[8];
-    std::snprintf(name, sizeof name, "AU%02d_r", au);
-    hdr.channels.push_back(name);
-    hdr.units.push_back("intensity_0_5");
-  }
-  for (const char* n : {"pose_Rx", "pose_Ry", "pose_Rz"}) {
-    hdr.channels.push_back(n);
-    hdr.units.push_back("rad");
-  }
-  hdr.channels.push_back("face_x");
-  hdr.units.push_back("px");
-  hdr.channels.push_back("face_size");
-  hdr.units.push_back("px");
+  const SeriesHeader hdr = FeatureHeader();
   std::vector<int> mot_cols;
-  for (const char* n : {"brow_r", "brow_l", "glabella", "eye_r", "eye_l", "nose", "mouth", "chin"}) {
-    std::string name = "mot_";
-    name += n;
-    mot_cols.push_back(col(name));
-    hdr.channels.push_back(std::move(name));
-    hdr.units.push_back("pct_face_sd");
-  }
+  for (size_t k = 0; k < static_cast<size_t>(kMotionChannels); ++k) mot_cols.push_back(col(hdr.channels[22 + k]));
   std::vector<double> row_v(kFeatureChannels);
   int64_t line_no = 1;
   while (std::getline(in, line)) {

@@ -6,37 +6,34 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <set>
 #include <map>
+#include <set>
 #include <sstream>
-#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "mimicry/core/csv.h"
-
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "mimicry/core/csv.h"
 #include "mimicry/face/detector.h"
 #include "mimicry/face/expression.h"
 #include "mimicry/io/feature_table.h"
 #include "mimicry/io/frame_source.h"
 #include "mimicry/micro/spot.h"
-#include "mimicry/report/report.h"
 #include "mimicry/pipeline/synth.h"
+#include "mimicry/report/report.h"
+#include "mimicry/sync/pair.h"
 #include "inputs.h"
+#include "verdict.h"
 
 namespace mimicry::pipeline {
 namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using nlohmann::json;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr float kNaNf = std::numeric_limits<float>::quiet_NaN();
-
-// Channels pooled for synchrony and leadership: the expressive AUs (not AU45) and smile.
-bool Expressive(const std::string& c) { return c != "AU45" && c != "valence" && c != "head_nod" && c != "head_shake"; }
 
 struct Participant {
   std::string id, source, format;
@@ -45,36 +42,25 @@ struct Participant {
   double offset_s = 0;
   const TimeSeries* raw = nullptr;
   double median_x = 0;
-  series::Uniform u;     // raw intensities on the common clock (+ derived channels)
+  int64_t k0 = 0;        // its first sample on the session grid
+  series::Uniform u;     // raw intensities on the grid from k0 (+ derived channels)
   series::Uniform prep;  // prepared (outliers, baseline, scaling, smoothing) for correlations
-  std::vector<sync::ExprEvent> events;
+  std::vector<sync::ExprEvent> events;        // on the input clock
   std::vector<sync::ExprEvent> micro_events;  // spotted micro-expressions (libs/micro), as events
   double valid_fraction = 0;
   double mid_t_s = kNaN, mid_face_x = kNaN;  // the middle valid sample (input clock) and its face x
+  size_t n() const { return u.size(); }
+  int64_t k1() const { return k0 + static_cast<int64_t>(u.size()); }
 };
 
-// The coupling test's options as analyze sets them (mimicry-scale window and lags).
-sync::CouplingOptions CouplingFor(const AnalyzeOptions& o, int surrogates, uint64_t seed) {
-  sync::CouplingOptions co;
-  co.window_s = o.mimicry_wlcc.window_s;
-  co.max_lag_s = o.mimicry_wlcc.max_lag_s;
-  co.min_shift_s = o.min_shift_s;
-  co.surrogates = surrogates;
-  co.seed = seed;
-  co.kind = o.correlation_surrogate;
-  return co;
-}
-
-// The expressive channels of two participants (prepared), first `len` samples each.
-void PooledSpans(const Participant& a, const Participant& b, size_t len, std::vector<std::span<const float>>& xs,
-                 std::vector<std::span<const float>>& ys) {
-  const auto names = internal::ChannelNames();
-  for (size_t c = 0; c < names.size(); ++c) {
-    if (!Expressive(names[c])) continue;
-    xs.emplace_back(a.prep.data[c].data(), len);
-    ys.emplace_back(b.prep.data[c].data(), len);
-  }
-}
+// The participants of one session on one grid: sample k is at t0 + k / rate_hz; each
+// participant covers its own recording's span of it.
+struct Session {
+  std::vector<io::FeatureTable> tables;
+  std::vector<Participant> ps;
+  double t0 = 0;  // the earliest start, input clock
+  size_t n = 0;   // samples to the latest end
+};
 
 double Median(std::vector<double> v) {
   if (v.empty()) return kNaN;
@@ -83,117 +69,73 @@ double Median(std::vector<double> v) {
   return *mid;
 }
 
-nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
-
 std::string Fmt(double v, int digits = 4) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : std::string(); }
 
-constexpr double kRapportSpanS = 20;
-constexpr double kLagMapStepS = 0.1;  // lag resolution of lagmap.csv
+// ---- Options ------------------------------------------------------------------------------
 
-// Two-sided 95% quantile of Student's t with df degrees of freedom (df >= 1; interpolated).
-double TQuantile975(double df) {
-  static const double t[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228};
-  if (df < 1) df = 1;
-  if (df <= 10) {
-    const int i = static_cast<int>(std::floor(df));
-    const double f = df - i;
-    return i >= 10 ? t[9] : t[i - 1] + f * (t[i] - t[i - 1]);
-  }
-  return 1.96 + 2.4 / df;  // within 0.01 of the exact value for df > 10
+Status CheckWindow(const sync::WlccOptions& w, const char* window, const char* step, const char* lag) {
+  auto bad = [](const char* opt, const std::string& what) { return InvalidArgument(std::string(opt) + ": " + what); };
+  if (!(w.window_s > 0) || !std::isfinite(w.window_s)) return bad(window, fmt::format("must be > 0, got {}", w.window_s));
+  if (!(w.step_s > 0) || !std::isfinite(w.step_s)) return bad(step, fmt::format("must be > 0, got {}", w.step_s));
+  if (!(w.step_s <= w.window_s)) return bad(step, fmt::format("must not exceed {} ({} s), got {}", window, w.window_s, w.step_s));
+  if (!(w.max_lag_s > 0) || !std::isfinite(w.max_lag_s)) return bad(lag, fmt::format("must be > 0, got {}", w.max_lag_s));
+  if (!(w.max_lag_s < w.window_s))
+    return bad(lag, fmt::format("must be less than {} ({} s), got {}", window, w.window_s, w.max_lag_s));
+  return Status::Ok();
 }
 
-struct ChannelResult {
-  sync::WlccResult mimicry, session;
-  sync::CouplingResult coupling;
-};
-
-// Rapport (heuristic, docs/analyze.md#rapport): per mimicry window, 100 x (0.4 smile
-// synchrony + 0.3 valence synchrony + 0.3 mimicry), each part 0..1.
-struct Rapport {
-  std::vector<double> t_s, value;
-  std::vector<double> local, local_lo, local_hi;  // local mean over +-kRapportSpanS/2 and its 95% CI
-  double session = kNaN, lo = kNaN, hi = kNaN;
-};
-
-Rapport ComputeRapport(const ChannelResult& smile, const ChannelResult& valence, const std::vector<double>& answer_times,
-                       const sync::WlccOptions& w, uint64_t seed) {
-  Rapport r;
-  const auto& ws = smile.mimicry.windows;
-  for (size_t k = 0; k < ws.size(); ++k) {
-    const double s = std::isfinite(ws[k].peak_r) ? std::max(0.0, static_cast<double>(ws[k].peak_r)) : kNaN;
-    const double v = k < valence.mimicry.windows.size() && std::isfinite(valence.mimicry.windows[k].peak_r)
-                         ? std::max(0.0, static_cast<double>(valence.mimicry.windows[k].peak_r))
-                         : 0.0;
-    int answers = 0;
-    for (double t : answer_times) answers += (t >= ws[k].t_s && t < ws[k].t_s + w.window_s) ? 1 : 0;
-    const double per_min = answers * 60.0 / w.window_s;
-    const double m = per_min / (per_min + 2.0);  // 2 answers/min -> 0.5
-    r.t_s.push_back(ws[k].t_s);
-    r.value.push_back(std::isfinite(s) ? 100.0 * (0.4 * s + 0.3 * v + 0.3 * m) : kNaN);
-  }
-  std::vector<double> valid;
-  for (double x : r.value)
-    if (std::isfinite(x)) valid.push_back(x);
-  if (valid.empty()) return r;
-  double sum = 0;
-  for (double x : valid) sum += x;
-  r.session = sum / static_cast<double>(valid.size());
-  // Moving-block bootstrap over windows (blocks as long as one window, since windows overlap).
-  const size_t block = std::max<size_t>(1, static_cast<size_t>(std::lround(w.window_s / w.step_s)));
-  sync::Rng rng(seed ^ 0x5EEDull);
-  std::vector<double> means;
-  const size_t nb = (valid.size() + block - 1) / block;
-  for (int b = 0; b < 1000; ++b) {
-    double s = 0;
-    size_t cnt = 0;
-    for (size_t j = 0; j < nb; ++j) {
-      const size_t start = static_cast<size_t>(rng.Int(0, static_cast<int64_t>(valid.size() - 1)));
-      for (size_t q = 0; q < block && cnt < valid.size(); ++q, ++cnt) s += valid[(start + q) % valid.size()];
-    }
-    means.push_back(s / static_cast<double>(cnt));
-  }
-  std::sort(means.begin(), means.end());
-  r.lo = means[25];
-  r.hi = means[974];
-  // Over time: the mean of the windows within +-10 s, with a t interval whose sample size is
-  // the number of non-overlapping windows in that span (overlapping windows are not
-  // independent, so counting them all would make the band too narrow).
-  const int h = static_cast<int>(std::lround(kRapportSpanS / 2 / w.step_s));
-  for (size_t k = 0; k < r.value.size(); ++k) {
-    double s = 0, ss = 0;
-    int cnt = 0;
-    for (int q = -h; q <= h; ++q) {
-      const int64_t i = static_cast<int64_t>(k) + q;
-      if (i < 0 || i >= static_cast<int64_t>(r.value.size()) || !std::isfinite(r.value[static_cast<size_t>(i)])) continue;
-      s += r.value[static_cast<size_t>(i)];
-      ss += r.value[static_cast<size_t>(i)] * r.value[static_cast<size_t>(i)];
-      ++cnt;
-    }
-    const double n_eff = static_cast<double>(cnt) / static_cast<double>(block);
-    if (cnt < 2 || n_eff < 3) {  // too few independent windows for an interval
-      r.local.push_back(cnt > 0 ? s / cnt : kNaN);
-      r.local_lo.push_back(kNaN);
-      r.local_hi.push_back(kNaN);
-      continue;
-    }
-    const double m = s / cnt, sd = std::sqrt(std::max(0.0, (ss - s * s / cnt) / (cnt - 1)));
-    const double half = TQuantile975(n_eff - 1) * sd / std::sqrt(n_eff);
-    r.local.push_back(m);
-    r.local_lo.push_back(std::max(0.0, m - half));
-    r.local_hi.push_back(std::min(100.0, m + half));
-  }
-  return r;
+Status ValidateOptions(const AnalyzeOptions& o) {
+  if (!(o.rate_hz >= 5 && o.rate_hz <= 240)) return InvalidArgument(fmt::format("--rate: must be 5..240 Hz, got {}", o.rate_hz));
+  if (!(o.max_gap_s >= 0)) return InvalidArgument(fmt::format("--max-gap: must be >= 0, got {}", o.max_gap_s));
+  MIMICRY_RETURN_IF_ERROR(CheckWindow(o.mimicry_wlcc, "--window", "--step", "--max-lag"));
+  MIMICRY_RETURN_IF_ERROR(CheckWindow(o.session_wlcc, "--session-window", "--session-step", "--session-max-lag"));
+  if (o.surrogates != 0 && o.surrogates < 99)
+    return InvalidArgument(fmt::format("--surrogates: must be 0 (no tests) or >= 99 (p down to 0.01), got {}", o.surrogates));
+  if (o.surrogates > 100000) return InvalidArgument(fmt::format("--surrogates: at most 100000, got {}", o.surrogates));
+  if (!(o.min_shift_s >= 0)) return InvalidArgument(fmt::format("--min-shift: must be >= 0, got {}", o.min_shift_s));
+  if (!(o.block_s >= 0)) return InvalidArgument(fmt::format("--block: must be >= 0 (0 = default), got {}", o.block_s));
+  if (!(o.match.min_latency_s >= 0))
+    return InvalidArgument(fmt::format("--answer-min: must be >= 0, got {}", o.match.min_latency_s));
+  if (!(o.match.max_latency_s > o.match.min_latency_s))
+    return InvalidArgument(fmt::format("--answer-max: must be greater than --answer-min ({} s), got {}", o.match.min_latency_s,
+                                       o.match.max_latency_s));
+  if (!(o.events.threshold >= 0 && o.events.threshold <= 5))
+    return InvalidArgument(fmt::format("--event-threshold: must be 0..5 (AU intensity), got {}", o.events.threshold));
+  if (!(o.prepare.smooth_s >= 0)) return InvalidArgument(fmt::format("--smooth: must be >= 0, got {}", o.prepare.smooth_s));
+  if (!(o.prepare.outlier_sd >= 0)) return InvalidArgument(fmt::format("--outlier-sd: must be >= 0, got {}", o.prepare.outlier_sd));
+  return Status::Ok();
 }
 
-}  // namespace
+sync::PairOptions PairOptionsFor(const AnalyzeOptions& o, uint64_t seed) {
+  sync::PairOptions po;
+  po.mimicry_wlcc = o.mimicry_wlcc;
+  po.session_wlcc = o.session_wlcc;
+  po.coupling.window_s = o.mimicry_wlcc.window_s;
+  po.coupling.max_lag_s = o.mimicry_wlcc.max_lag_s;
+  po.coupling.surrogates = o.surrogates;
+  po.coupling.seed = seed;
+  po.coupling.kind = o.correlation_surrogate;
+  po.coupling.block_s = o.block_s;
+  po.coupling.min_shift_s = o.min_shift_s;
+  po.mimicry.match = o.match;
+  po.mimicry.surrogates = o.surrogates;
+  po.mimicry.seed = seed;
+  po.mimicry.kind = o.event_surrogate;
+  po.mimicry.block_s = o.block_s;
+  po.mimicry.min_shift_s = o.min_shift_s;
+  po.chance_surrogates = o.surrogates > 0 ? std::min(o.chance_surrogates, o.surrogates) : 0;
+  po.lagmap_step_s = 0.1;
+  return po;
+}
 
-// Micro-expressions spotted in a participant's AUs on the common clock (micro::Spot), as
-// expression events: the primary action is the first action (priority order) of whose
-// AUs one rose at the apex.
-std::vector<sync::ExprEvent> MicroEvents(const series::Uniform& u, double t0, double rate_hz) {
+// ---- Loading --------------------------------------------------------------------------------
+
+// Micro-expressions spotted in a participant's AUs (micro::Spot), as expression events: the
+// primary action is the first action (priority order) of whose AUs one rose at the apex.
+std::vector<sync::ExprEvent> MicroEvents(const series::Uniform& u) {
   const size_t n = u.size();
   std::vector<double> t(n);
-  for (size_t i = 0; i < n; ++i) t[i] = t0 + static_cast<double>(i) / rate_hz;
+  for (size_t i = 0; i < n; ++i) t[i] = u.t0_s + static_cast<double>(i) / u.rate_hz;
   std::vector<std::vector<float>> aus;
   for (int k = 0; k < face::kNumAus; ++k) aus.push_back(u.data[static_cast<size_t>(k)]);
   std::vector<sync::ExprEvent> out;
@@ -216,41 +158,47 @@ std::vector<sync::ExprEvent> MicroEvents(const series::Uniform& u, double t0, do
   return out;
 }
 
-// The participants of one session on their shared clock, prepared, with their events.
-struct Session {
-  std::vector<io::FeatureTable> tables;
-  std::vector<Participant> ps;
-  double t0 = 0;
-  size_t n = 0;
-};
+// The face tracked longest; among faces tracked almost as long (>= 90%), the largest (the
+// nearest to the camera).
+const TimeSeries* MainFace(const io::FeatureTable& t, int* id) {
+  size_t most = 0;
+  for (const auto& [fid, s] : t.faces) most = std::max(most, s.size());
+  const TimeSeries* best = nullptr;
+  double best_size = -1;
+  for (const auto& [fid, s] : t.faces) {
+    if (s.size() * 10 < most * 9) continue;
+    std::vector<double> sz;
+    const int cs = s.ChannelIndex("face_size");
+    for (size_t k = 0; k < s.size(); k += 10)
+      if (std::isfinite(s.value(k, static_cast<size_t>(cs)))) sz.push_back(s.value(k, static_cast<size_t>(cs)));
+    const double med = sz.empty() ? 0.0 : Median(sz);
+    if (best == nullptr || med > best_size) best = &s, *id = fid, best_size = med;
+  }
+  return best;
+}
 
-Result<Session> LoadSession(const AnalyzeOptions& o, const AnalyzeProgress& progress) {
-  auto report = [&](const char* stage, double f) {
-    if (progress) progress(stage, f);
-  };
-  Session session;
+// Inputs -> participants (one per recording, or the faces of one recording, left to right).
+Status ReadParticipants(const AnalyzeOptions& o, const AnalyzeProgress& progress, Session& session) {
   auto& tables = session.tables;
   auto& ps = session.ps;
-  // 1. Inputs -> participants.
-    for (size_t i = 0; i < o.inputs.size(); ++i) {
-    report("reading", static_cast<double>(i) / static_cast<double>(o.inputs.size()));
+  for (size_t i = 0; i < o.inputs.size(); ++i) {
+    if (progress) progress("reading", static_cast<double>(i) / static_cast<double>(o.inputs.size()));
     auto t = internal::LoadInput(o.inputs[i], o.out_dir, o.extract, "", progress);
     if (!t.ok()) return t.status();
     tables.push_back(std::move(t).value());
   }
-  auto frames_of = [](const TimeSeries& s) { return static_cast<int64_t>(s.size()); };
   if (tables.size() == 1) {
     const auto& t = tables[0];
-    int64_t top = 0;
-    for (const auto& [id, s] : t.faces) top = std::max(top, frames_of(s));
+    size_t top = 0;
+    for (const auto& [id, s] : t.faces) top = std::max(top, s.size());
     for (const auto& [id, s] : t.faces) {
-      if (frames_of(s) * 100 < top * o.min_faces_fraction_pct) continue;
+      if (static_cast<int64_t>(s.size()) * 100 < static_cast<int64_t>(top) * o.min_faces_fraction_pct) continue;
       Participant p;
       p.source = o.inputs[0];
       p.format = t.format;
       p.face_id = id;
       p.raw = &s;
-      p.frames = frames_of(s);
+      p.frames = static_cast<int64_t>(s.size());
       std::vector<double> xs;
       const int cx = s.ChannelIndex("face_x");
       for (size_t i = 0; i < s.size(); ++i)
@@ -265,30 +213,15 @@ Result<Session> LoadSession(const AnalyzeOptions& o, const AnalyzeProgress& prog
                              std::to_string(t.faces.size()) + "); give one recording per participant");
   } else {
     for (size_t i = 0; i < tables.size(); ++i) {
-      const auto& t = tables[i];
-      // The participant is the face tracked longest; among faces tracked almost as long
-      // (>= 90%), the largest (the nearest to the camera).
-      size_t most = 0;
-      for (const auto& [id, s] : t.faces) most = std::max(most, s.size());
-      const TimeSeries* best = nullptr;
-      int best_id = 0;
-      double best_size = -1;
-      for (const auto& [id, s] : t.faces) {
-        if (s.size() * 10 < most * 9) continue;
-        std::vector<double> sz;
-        const int cs = s.ChannelIndex("face_size");
-        for (size_t k = 0; k < s.size(); k += 10)
-          if (std::isfinite(s.value(k, static_cast<size_t>(cs)))) sz.push_back(s.value(k, static_cast<size_t>(cs)));
-        const double med = sz.empty() ? 0.0 : Median(sz);
-        if (best == nullptr || med > best_size) best = &s, best_id = id, best_size = med;
-      }
+      int id = 0;
+      const TimeSeries* best = MainFace(tables[i], &id);
       if (best == nullptr || best->empty()) return InvalidInput(o.inputs[i] + ": no frames with a face");
       Participant p;
       p.source = o.inputs[i];
-      p.format = t.format;
-      p.face_id = best_id;
+      p.format = tables[i].format;
+      p.face_id = id;
       p.raw = best;
-      p.frames = frames_of(*best);
+      p.frames = static_cast<int64_t>(best->size());
       p.id = fs::path(o.inputs[i]).stem().string();
       ps.push_back(p);
     }
@@ -306,35 +239,46 @@ Result<Session> LoadSession(const AnalyzeOptions& o, const AnalyzeProgress& prog
     if (it == ps.end()) return InvalidArgument("--offset " + id + ": no participant with this id");
     it->offset_s = off;
   }
+  return Status::Ok();
+}
 
-  // 2. One clock over the time all participants share.
-  double t0 = -1e300, t1 = 1e300;
-  for (const auto& p : ps) {
-    t0 = std::max(t0, p.raw->time(0).seconds() + p.offset_s);
-    t1 = std::min(t1, p.raw->time(p.raw->size() - 1).seconds() + p.offset_s);
-  }
-  if (!(t1 - t0 >= o.mimicry_wlcc.window_s)) {
-    std::string which;
-    for (const auto& p : ps)
-      which += fmt::format("{}{} [{:.2f}, {:.2f}] s", which.empty() ? "" : ", ", p.id, p.raw->time(0).seconds() + p.offset_s,
-                           p.raw->time(p.raw->size() - 1).seconds() + p.offset_s);
-    return InvalidInput("the recordings do not overlap in time (" + which + "); use --offset ID=SECONDS");
-  }
-  const size_t n = static_cast<size_t>(std::floor((t1 - t0) * o.rate_hz)) + 1;
-  report("resampling", 0);
+double StartS(const Participant& p) { return p.raw->time(0).seconds() + p.offset_s; }
+double EndS(const Participant& p) { return p.raw->time(p.raw->size() - 1).seconds() + p.offset_s; }
+
+std::string Spans(const std::vector<const Participant*>& ps) {
+  std::string which;
+  for (const Participant* p : ps)
+    which += fmt::format("{}{} [{:.2f}, {:.2f}] s", which.empty() ? "" : ", ", p->id, StartS(*p), EndS(*p));
+  return which;
+}
+
+// The session grid, each participant's channels on it, prepared, with its events.
+Status PrepareSession(const AnalyzeOptions& o, const AnalyzeProgress& progress, Session& session) {
+  auto& ps = session.ps;
+  double t0 = 1e300, t1 = -1e300;
+  for (const auto& p : ps) t0 = std::min(t0, StartS(p)), t1 = std::max(t1, EndS(p));
+  // Every pair must share at least one mimicry window.
+  for (size_t a = 0; a < ps.size(); ++a)
+    for (size_t b = a + 1; b < ps.size(); ++b)
+      if (!(std::min(EndS(ps[a]), EndS(ps[b])) - std::max(StartS(ps[a]), StartS(ps[b])) >= o.mimicry_wlcc.window_s))
+        return InvalidInput(fmt::format("the recordings do not overlap in time ({}); use --offset ID=SECONDS",
+                                        Spans({&ps[a], &ps[b]})));
+  session.t0 = t0;
+  session.n = static_cast<size_t>(std::floor((t1 - t0) * o.rate_hz + 1e-9)) + 1;
+  if (progress) progress("resampling", 0);
   for (auto& p : ps) {
-    p.u = internal::Derive(*p.raw, p.offset_s, t0, n, o.rate_hz, o.max_gap_s);
+    p.k0 = static_cast<int64_t>(std::ceil((StartS(p) - t0) * o.rate_hz - 1e-9));
+    const int64_t k1 = static_cast<int64_t>(std::floor((EndS(p) - t0) * o.rate_hz + 1e-9)) + 1;
+    const double pt0 = t0 + static_cast<double>(p.k0) / o.rate_hz;
+    p.u = internal::Derive(*p.raw, p.offset_s, pt0, static_cast<size_t>(std::max<int64_t>(1, k1 - p.k0)), o.rate_hz, o.max_gap_s);
     p.valid_fraction = p.u.ValidFraction(static_cast<size_t>(face::AuIndex(12)));
-    if (p.valid_fraction == 0)
-      return InvalidInput(p.source + ": participant " + p.id + " has no usable frames in the shared time span");
+    if (p.valid_fraction == 0) return InvalidInput(p.source + ": participant " + p.id + " has no usable frames");
     p.prep = p.u;
     series::Prepare(p.prep, o.prepare);
     std::vector<std::span<const float>> aus;
     for (int k = 0; k < face::kNumAus; ++k) aus.emplace_back(p.u.data[static_cast<size_t>(k)]);
-    p.events = sync::DetectEvents(aus, t0, o.rate_hz, o.events);
-    p.micro_events = MicroEvents(p.u, t0, o.rate_hz);
-  }
-  for (auto& p : ps) {
+    p.events = sync::DetectEvents(aus, pt0, o.rate_hz, o.events);
+    p.micro_events = MicroEvents(p.u);
     const size_t mid = p.raw->size() / 2;
     p.mid_t_s = p.raw->time(mid).seconds();
     const auto& ch = p.raw->header().channels;
@@ -342,9 +286,334 @@ Result<Session> LoadSession(const AnalyzeOptions& o, const AnalyzeProgress& prog
       if (ch[c] == "face_x") p.mid_face_x = p.raw->value(mid, c);
     p.raw = nullptr;  // the tables may move with the session
   }
-  session.t0 = t0;
-  session.n = n;
+  return Status::Ok();
+}
+
+Result<Session> LoadSession(const AnalyzeOptions& o, const AnalyzeProgress& progress) {
+  Session session;
+  MIMICRY_RETURN_IF_ERROR(ReadParticipants(o, progress, session));
+  MIMICRY_RETURN_IF_ERROR(PrepareSession(o, progress, session));
   return session;
+}
+
+// ---- One pair -------------------------------------------------------------------------------
+
+struct PairRun {
+  size_t ia = 0, ib = 0;
+  int64_t k0 = 0, k1 = 0;  // the shared samples on the session grid
+  sync::PairResult r;
+};
+
+std::vector<sync::ExprEvent> Inside(const std::vector<sync::ExprEvent>& ev, double t0, double t1) {
+  std::vector<sync::ExprEvent> out;
+  for (const auto& e : ev)
+    if (e.onset_s >= t0 && e.onset_s < t1) out.push_back(e);
+  return out;
+}
+
+PairRun RunPair(const Session& s, size_t ia, size_t ib, const AnalyzeOptions& o, uint64_t seed) {
+  const Participant& A = s.ps[ia];
+  const Participant& B = s.ps[ib];
+  PairRun run;
+  run.ia = ia;
+  run.ib = ib;
+  run.k0 = std::max(A.k0, B.k0);
+  run.k1 = std::min(A.k1(), B.k1());
+  const size_t len = static_cast<size_t>(run.k1 - run.k0);
+  sync::PairInput in;
+  in.names = A.u.channels;
+  in.rate_hz = o.rate_hz;
+  in.t0_s = s.t0 + static_cast<double>(run.k0) / o.rate_hz;
+  for (size_t c = 0; c < in.names.size(); ++c) {
+    in.a.emplace_back(A.prep.data[c].data() + (run.k0 - A.k0), len);
+    in.b.emplace_back(B.prep.data[c].data() + (run.k0 - B.k0), len);
+    in.pooled.push_back(internal::Pooled(in.names[c]) ? 1 : 0);
+    if (in.names[c] == "smile") in.smile = static_cast<int>(c);
+    if (in.names[c] == "valence") in.valence = static_cast<int>(c);
+  }
+  const double t1 = in.t0_s + static_cast<double>(len) / o.rate_hz;
+  in.a_events = Inside(A.events, in.t0_s, t1);
+  in.b_events = Inside(B.events, in.t0_s, t1);
+  in.a_micro = Inside(A.micro_events, in.t0_s, t1);
+  in.b_micro = Inside(B.micro_events, in.t0_s, t1);
+  run.r = sync::AnalyzePair(in, PairOptionsFor(o, seed));
+  return run;
+}
+
+json MimicryStatJson(const sync::MimicryStat& s, double minutes) {
+  return json{{"events", s.events},
+              {"count", s.count},
+              {"rate_per_min", minutes > 0 ? Num(s.count / minutes) : json(nullptr)},
+              {"tested", s.tested},
+              {"not_tested", s.tested ? json(nullptr) : json(s.not_tested)},
+              {"expected", Num(s.expected)},
+              {"chance", ChanceJson(s.chance)},
+              {"index", Num(s.index)},
+              {"p", Num(s.p)},
+              {"verdict", Verdict(s.tested, s.p, s.not_tested)},
+              {"median_latency_s", Num(s.median_latency_s)}};
+}
+
+json MimicryJson(const sync::MimicryResult& m, double minutes) {
+  return json{{"strict", {{"a_to_b", MimicryStatJson(m.strict_ab, minutes)}, {"b_to_a", MimicryStatJson(m.strict_ba, minutes)}}},
+              {"broad", {{"a_to_b", MimicryStatJson(m.broad_ab, minutes)}, {"b_to_a", MimicryStatJson(m.broad_ba, minutes)}}},
+              {"surrogate", sync::EventSurrogateName(m.kind)},
+              {"surrogates", m.surrogates},
+              {"p_floor", Num(m.p_floor)}};
+}
+
+std::string Who(int leader, const std::string& a, const std::string& b) { return leader == 0 ? a : leader == 1 ? b : ""; }
+
+json PairJson(const PairRun& run, const Participant& A, const Participant& B, double session_t0) {
+  const sync::PairResult& r = run.r;
+  const sync::CouplingResult& c = r.coupling;
+  const double minutes = r.duration_s / 60.0;
+  const auto& pooled = c.pooled;
+  const std::string method = !c.tested ? ""
+                             : c.kind == sync::SurrogateKind::kBlockBootstrap
+                                 ? fmt::format("block bootstrap of {}'s time line (mean block {:.0f} s), {} surrogates", B.id,
+                                               c.block_s, c.surrogates)
+                                 : fmt::format("circular shifts of {}'s time line, {} surrogates, {:.0f} effectively different",
+                                               B.id, c.surrogates, c.effective_shifts);
+  json sync_j = {{"r", Num(pooled.observed.peak)},
+                 {"lag_s", Num(pooled.observed.lag_s)},
+                 {"tested", c.tested},
+                 {"not_tested", c.tested ? json(nullptr) : json(c.not_tested)},
+                 {"p", Num(pooled.peak_p)},
+                 {"z", Num(pooled.peak_z)},
+                 {"chance", ChanceJson(pooled.peak_chance)},
+                 {"verdict", Verdict(c.tested, pooled.peak_p, c.not_tested)},
+                 {"channels", c.channels_used},
+                 {"surrogate", sync::SurrogateKindName(c.kind)},
+                 {"surrogates", c.surrogates},
+                 {"block_s", Num(c.block_s)},
+                 {"effective_shifts", Num(c.effective_shifts)},
+                 {"p_floor", Num(c.p_floor)},
+                 {"method", method},
+                 {"windowed_peak_r", Num(r.windowed_r)},
+                 {"windowed_chance", ChanceJson(r.windowed_chance)}};
+  const auto& L = r.leader;
+  const std::string leader = Who(L.leader, A.id, B.id), follower = Who(L.leader < 0 ? -1 : 1 - L.leader, A.id, B.id);
+  json lead_j = {{"id", leader.empty() ? json(nullptr) : json(leader)},
+                 {"follower", follower.empty() ? json(nullptr) : json(follower)},
+                 {"lag_s", Num(L.lag_s)},
+                 {"lag_source", L.lag_from_events ? "answer latency" : "coupling"},
+                 {"coupling_lag_s", Num(L.coupling_lag_s)},
+                 {"tested", L.tested},
+                 {"not_tested", L.tested ? json(nullptr) : json(L.not_tested)},
+                 {"p", Num(L.p)},
+                 {"chance_asym", ChanceJson(pooled.asym_chance)},
+                 {"verdict", Verdict(L.tested, L.p, L.not_tested)},
+                 {"from_events",
+                  {{"id", L.events_leader < 0 ? json(nullptr) : json(Who(L.events_leader, A.id, B.id))},
+                   {"excess_a_to_b", Num(L.excess_ab)},
+                   {"excess_b_to_a", Num(L.excess_ba)},
+                   {"p", Num(L.events_p)}}}};
+  json cont_j;
+  {
+    int v = -1;
+    for (size_t k = 0; k < r.mimicry.size(); ++k)
+      if (A.u.channels[k] == "valence") v = static_cast<int>(k);
+    const sync::CurveTest* t = v >= 0 ? &c.channels[static_cast<size_t>(v)] : nullptr;
+    const bool ok = t != nullptr && t->ok;
+    const bool tested = ok && std::isfinite(t->peak_p);
+    const std::string why = !ok ? "the valence channel has too little data" : tested ? "" : c.not_tested;
+    const double lag = ok ? t->observed.lag_s : kNaN;
+    cont_j = {{"channel", "valence"},
+              {"ok", ok},
+              {"tested", tested},
+              {"not_tested", tested ? json(nullptr) : json(why)},
+              {"r", ok ? Num(t->observed.peak) : json(nullptr)},
+              {"leader", !ok || std::abs(lag) < 0.5 / 30 ? json(nullptr) : json(lag > 0 ? A.id : B.id)},
+              {"lag_s", ok ? Num(std::abs(lag)) : json(nullptr)},
+              {"chance", ok ? ChanceJson(t->peak_chance) : ChanceJson({})},
+              {"p", tested ? Num(t->peak_p) : json(nullptr)},
+              {"direction_p", tested ? Num(t->lead_p) : json(nullptr)},
+              {"verdict", Verdict(tested, tested ? t->peak_p : kNaN, why)}};
+  }
+  json ch_j = json::object();
+  for (size_t k = 0; k < r.mimicry.size(); ++k) {
+    const auto& t = c.channels[k];
+    ch_j[A.u.channels[k]] = {{"peak_r_mean", Num(r.mimicry[k].peak_r_mean)},
+                             {"peak_lag_mean_s", Num(r.mimicry[k].lag_mean_s)},
+                             {"coupling_r", t.ok ? Num(t.observed.peak) : json(nullptr)},
+                             {"coupling_lag_s", t.ok ? Num(t.observed.lag_s) : json(nullptr)},
+                             {"p", Num(t.peak_p)},
+                             {"q", Num(r.channel_q[k])}};
+  }
+  json micro_j = MimicryJson(r.micro, minutes);
+  micro_j["note"] = "micro-expressions (libs/micro, experimental spotter) answered by the partner's micro-expressions";
+  return json{{"a", A.id},
+              {"b", B.id},
+              {"span", {{"start_s", r.t0_s - session_t0}, {"duration_s", r.duration_s}}},
+              {"synchrony", sync_j},
+              {"leader", lead_j},
+              {"mimicry", MimicryJson(r.events, minutes)},
+              {"contagion", cont_j},
+              {"rapport",
+               {{"index", Num(r.rapport.session)},
+                {"ci95", {Num(r.rapport.lo), Num(r.rapport.hi)}},
+                {"chance", ChanceJson(r.rapport.chance)},
+                {"heuristic", true}}},
+              {"micro_mimicry", micro_j},
+              {"chance_surrogates", r.chance_surrogates},
+              {"channels", ch_j}};
+}
+
+// ---- Tables ---------------------------------------------------------------------------------
+
+struct Tables {
+  std::string windows = "a,b,level,channel,t_start_s,peak_r,peak_z,peak_lag_s\n";
+  std::string pairs =
+      "a,b,channel,windows,peak_r_mean,peak_r_sd,peak_lag_mean_s,peak_lag_sd_s,coupling_r,coupling_lag_s,chance_mean,"
+      "chance_lo95,chance_hi95,p,q\n";
+  std::string rapport = "a,b,t_start_s,rapport,local_mean,local_lo95,local_hi95\n";
+  std::string lagmap = "a,b,t_start_s,lag_s,r\n";
+};
+
+void AddPairTables(const PairRun& run, const Participant& A, const Participant& B, double session_t0, Tables& t) {
+  const sync::PairResult& r = run.r;
+  const double off = r.t0_s - session_t0;  // table times are seconds from the session's t0
+  for (size_t k = 0; k < r.rapport.t_s.size(); ++k)
+    t.rapport += fmt::format("{},{},{:.3f},{},{},{},{}\n", A.id, B.id, off + r.rapport.t_s[k], Fmt(r.rapport.value[k], 2),
+                             Fmt(r.rapport.local[k], 2), Fmt(r.rapport.local_lo[k], 2), Fmt(r.rapport.local_hi[k], 2));
+  const size_t nl = r.lagmap_lags_s.size();
+  for (size_t w = 0; w < r.lagmap_t_s.size(); ++w)
+    for (size_t l = 0; l < nl; ++l)
+      t.lagmap += fmt::format("{},{},{:.3f},{:.3f},{}\n", A.id, B.id, off + r.lagmap_t_s[w], r.lagmap_lags_s[l],
+                              Fmt(r.lagmap_r[w * nl + l]));
+  for (size_t c = 0; c < r.mimicry.size(); ++c) {
+    const auto& m = r.mimicry[c];
+    const auto& ct = r.coupling.channels[c];
+    t.pairs += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", A.id, B.id, A.u.channels[c], m.valid,
+                           Fmt(m.peak_r_mean), Fmt(m.peak_r_sd), Fmt(m.lag_mean_s), Fmt(m.lag_sd_s),
+                           ct.ok ? Fmt(ct.observed.peak) : "", ct.ok ? Fmt(ct.observed.lag_s) : "", Fmt(ct.peak_chance.mean),
+                           Fmt(ct.peak_chance.lo95), Fmt(ct.peak_chance.hi95), Fmt(ct.peak_p), Fmt(r.channel_q[c]));
+    for (const auto* level : {&r.mimicry[c], &r.session[c]})
+      for (const auto& w : level->windows)
+        t.windows += fmt::format("{},{},{},{},{:.3f},{},{},{}\n", A.id, B.id, level == &r.mimicry[c] ? "mimicry" : "session",
+                                 A.u.channels[c], off + w.t_s, Fmt(w.peak_r),
+                                 std::isfinite(w.peak_r) ? Fmt(sync::FisherZ(w.peak_r)) : std::string(), Fmt(w.peak_lag_s, 3));
+  }
+}
+
+struct Answer {
+  std::string to, mode;
+  int event = -1;
+  double latency = kNaN;
+};
+
+std::string EventsCsv(const Session& s, const std::vector<std::vector<Answer>>& answers) {
+  std::string csv = "participant,event,onset_s,apex_s,offset_s,intensity,action,affect,actions,answer_to,answer_event,mode,latency_s\n";
+  for (size_t i = 0; i < s.ps.size(); ++i) {
+    const auto& p = s.ps[i];
+    for (size_t e = 0; e < p.events.size(); ++e) {
+      const auto& ev = p.events[e];
+      std::string acts;
+      for (int a : ev.actions) acts += std::string(acts.empty() ? "" : "+") + sync::Actions()[static_cast<size_t>(a)].name;
+      const Answer& an = answers[i][e];
+      csv += fmt::format("{},{},{:.3f},{:.3f},{:.3f},{:.2f},{},{},{},{},{},{},{}\n", p.id, e, ev.onset_s - s.t0, ev.apex_s - s.t0,
+                         ev.offset_s - s.t0, ev.intensity, sync::Actions()[static_cast<size_t>(ev.action)].name,
+                         sync::Actions()[static_cast<size_t>(ev.action)].affect, acts, an.to,
+                         an.event >= 0 ? std::to_string(an.event) : "", an.mode, Fmt(an.latency, 3));
+    }
+  }
+  return csv;
+}
+
+// Which of the participants' events each pair's matches refer to: the pair's event lists
+// are the events inside its span, in order, so an index maps back by onset.
+void RecordAnswers(const PairRun& run, const Session& s, std::vector<std::vector<Answer>>& answers) {
+  const Participant& A = s.ps[run.ia];
+  const Participant& B = s.ps[run.ib];
+  const double t0 = run.r.t0_s, t1 = t0 + run.r.duration_s;
+  auto index_of = [&](const Participant& p, int k) {
+    int seen = -1;
+    for (size_t e = 0; e < p.events.size(); ++e)
+      if (p.events[e].onset_s >= t0 && p.events[e].onset_s < t1 && ++seen == k) return static_cast<int>(e);
+    return -1;
+  };
+  for (const auto& m : run.r.events.ab) {
+    const int to = index_of(B, m.to), from = index_of(A, m.from);
+    if (to >= 0) answers[run.ib][static_cast<size_t>(to)] = {A.id, m.strict ? "strict" : "broad", from, m.latency_s};
+  }
+  for (const auto& m : run.r.events.ba) {
+    const int to = index_of(A, m.to), from = index_of(B, m.from);
+    if (to >= 0) answers[run.ia][static_cast<size_t>(to)] = {B.id, m.strict ? "strict" : "broad", from, m.latency_s};
+  }
+}
+
+std::string FeaturesCsv(const Participant& p, double session_t0) {
+  std::string f = "timestamp";
+  for (const auto& c : p.u.channels) f += "," + c;
+  f += "\n";
+  for (size_t k = 0; k < p.n(); ++k) {
+    f += fmt::format("{:.6f}", p.u.t0_s - session_t0 + static_cast<double>(k) / p.u.rate_hz);
+    for (const auto& c : p.u.data) f += std::isfinite(c[k]) ? fmt::format(",{:.4f}", c[k]) : std::string(",");
+    f += "\n";
+  }
+  return f;
+}
+
+json ParametersJson(const AnalyzeOptions& o) {
+  auto win = [](const sync::WlccOptions& w) {
+    return json{{"window_s", w.window_s}, {"step_s", w.step_s}, {"max_lag_s", w.max_lag_s}, {"max_missing", w.max_missing}};
+  };
+  return {{"rate_hz", o.rate_hz},
+          {"max_gap_s", o.max_gap_s},
+          {"prepare",
+           {{"outlier_sd", o.prepare.outlier_sd}, {"subtract_baseline", o.prepare.subtract_baseline},
+            {"standardize", o.prepare.standardize}, {"smooth_s", o.prepare.smooth_s}}},
+          {"mimicry_window", win(o.mimicry_wlcc)},
+          {"session_window", win(o.session_wlcc)},
+          {"surrogates", o.surrogates},
+          {"seed", o.seed},
+          {"correlation_surrogate", sync::SurrogateKindName(o.correlation_surrogate)},
+          {"event_surrogate", sync::EventSurrogateName(o.event_surrogate)},
+          {"block_s", o.block_s > 0 ? o.block_s : sync::DefaultBlockS(o.mimicry_wlcc.max_lag_s)},
+          {"min_shift_s", o.min_shift_s},
+          {"chance_surrogates", o.chance_surrogates},
+          {"pooled_channels", [] {
+             json a = json::array();
+             for (const auto& c : internal::ChannelNames())
+               if (internal::Pooled(c)) a.push_back(c);
+             return a;
+           }()},
+          {"events",
+           {{"threshold", o.events.threshold}, {"noise_k", o.events.noise_k}, {"min_duration_s", o.events.min_duration_s},
+            {"smooth_s", o.events.smooth_s}, {"merge_s", o.events.merge_s}, {"onset_fraction", o.events.onset_fraction}}},
+          {"answer_latency_s", {o.match.min_latency_s, o.match.max_latency_s}},
+          {"lag_convention", "lag_s > 0: the follower acts lag_s seconds after the leader"}};
+}
+
+// The group: the mean of the pairs' synchrony r; its chance level from the pairs'
+// surrogates taken index by index (each pair's k-th surrogate is an independent draw).
+json GroupJson(const std::vector<PairRun>& runs) {
+  double sum = 0;
+  int k = 0;
+  size_t nsur = SIZE_MAX;
+  for (const auto& r : runs) {
+    if (std::isfinite(r.r.coupling.pooled.observed.peak)) sum += r.r.coupling.pooled.observed.peak, ++k;
+    nsur = std::min(nsur, r.r.coupling.pooled.null_peak.size());
+  }
+  std::vector<double> null;
+  for (size_t s = 0; s < nsur && nsur != SIZE_MAX; ++s) {
+    double m = 0;
+    int c = 0;
+    for (const auto& r : runs)
+      if (std::isfinite(r.r.coupling.pooled.null_peak[s])) m += r.r.coupling.pooled.null_peak[s], ++c;
+    null.push_back(c > 0 ? m / c : kNaN);
+  }
+  const double obs = k > 0 ? sum / k : kNaN;
+  const bool tested = !null.empty() && std::isfinite(obs);
+  const double p = tested ? sync::UpperP(obs, null) : kNaN;
+  return {{"synchrony_index", Num(obs)},
+          {"pairs", static_cast<int>(runs.size())},
+          {"chance", ChanceJson(sync::ChanceOf(null))},
+          {"p", Num(p)},
+          {"tested", tested},
+          {"verdict", Verdict(tested, p, "the pairs' synchrony was not tested")},
+          {"note", "mean of the pairs' synchrony r; chance from the pairs' surrogates averaged index by index"}};
 }
 
 // One small face crop (96 x 96 JPEG) of a participant recorded on video: the frame at the
@@ -386,299 +655,105 @@ std::vector<unsigned char> Thumbnail(const Participant& p, const AnalyzeOptions&
   return jpeg;
 }
 
+}  // namespace
+
 Result<AnalyzeResult> RunSessions(const AnalyzeOptions& o, const AnalyzeProgress& progress);
+
+Result<sync::PairResult> AnalyzeSeriesPair(const TimeSeries& a, const TimeSeries& b, const AnalyzeOptions& o) {
+  MIMICRY_RETURN_IF_ERROR(ValidateOptions(o));
+  if (a.empty() || b.empty()) return InvalidInput("AnalyzeSeriesPair: an empty series");
+  Session s;
+  for (const TimeSeries* t : {&a, &b}) {
+    Participant p;
+    p.id = t == &a ? "A" : "B";
+    p.raw = t;
+    p.frames = static_cast<int64_t>(t->size());
+    p.format = "mimicry";
+    s.ps.push_back(std::move(p));
+  }
+  MIMICRY_RETURN_IF_ERROR(PrepareSession(o, {}, s));
+  return RunPair(s, 0, 1, o, o.seed).r;
+}
 
 Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress& progress) {
   const auto t_start = Clock::now();
   auto report = [&](const char* stage, double f) {
     if (progress) progress(stage, f);
   };
+  MIMICRY_RETURN_IF_ERROR(ValidateOptions(o));
   if (!o.sessions.empty()) return RunSessions(o, progress);
   if (o.inputs.empty()) return InvalidArgument("analyze: no input given");
   if (o.out_dir.empty()) return InvalidArgument("analyze: no output folder given (-o)");
-  if (!(o.rate_hz > 0)) return InvalidArgument("--rate must be > 0");
-  if (o.surrogates < 0) return InvalidArgument("--surrogates must be >= 0");
   std::error_code ec;
   fs::create_directories(fs::path(o.out_dir) / "features", ec);
   if (ec) return OutputError(o.out_dir + ": cannot create: " + ec.message());
 
   auto loaded = LoadSession(o, progress);
   if (!loaded.ok()) return loaded.status();
-  std::vector<Participant>& ps = loaded->ps;
-  const double t0 = loaded->t0;
-  const size_t n = loaded->n;
-  const auto names = internal::ChannelNames();
+  const Session& s = *loaded;
+  const auto& ps = s.ps;
 
-  // 3. Pairs.
-  nlohmann::json jpairs = nlohmann::json::array();
-  std::string windows_csv = "a,b,level,channel,t_start_s,peak_r,peak_z,peak_lag_s\n";
-  std::string pairs_csv = "a,b,channel,windows,peak_r_mean,peak_r_sd,peak_lag_mean_s,peak_lag_sd_s,coupling_peak,coupling_lag_s,p,q\n";
-  std::string events_csv = "participant,event,onset_s,apex_s,offset_s,intensity,action,affect,actions,answer_to,answer_event,mode,latency_s\n";
-  std::string rapport_csv = "a,b,t_start_s,rapport,local_mean,local_lo95,local_hi95\n";
-  std::string lagmap_csv = "a,b,t_start_s,lag_s,r\n";
-  std::string text;
-  struct Answer {
-    std::string to, mode;
-    int event = -1;
-    double latency = kNaN;
-  };
-  std::vector<std::vector<Answer>> answers(ps.size());
-  for (size_t i = 0; i < ps.size(); ++i) answers[i].resize(ps[i].events.size());
-  double group_sum = 0;
-  int pair_count = 0;
-  const int total_pairs = static_cast<int>(ps.size() * (ps.size() - 1) / 2);
+  // Pairs, each on the span its two participants share.
+  std::vector<PairRun> runs;
+  const size_t total = ps.size() * (ps.size() - 1) / 2;
   for (size_t ia = 0; ia < ps.size(); ++ia)
     for (size_t ib = ia + 1; ib < ps.size(); ++ib) {
-      const Participant& A = ps[ia];
-      const Participant& B = ps[ib];
-      report("pairs", static_cast<double>(pair_count) / total_pairs);
-      // Per channel: WLCC at both scales and the single-channel coupling test, on two threads.
-      std::vector<ChannelResult> ch(names.size());
-      auto work = [&](size_t first, size_t stride) {
-        for (size_t c = first; c < names.size(); c += stride) {
-          const auto& x = A.prep.data[c];
-          const auto& y = B.prep.data[c];
-          sync::WlccOptions mw = o.mimicry_wlcc;
-          if (Expressive(names[c])) mw.profile_stride = std::max(1, static_cast<int>(std::lround(o.rate_hz * kLagMapStepS)));
-          ch[c].mimicry = sync::Wlcc(x, y, o.rate_hz, mw);
-          ch[c].session = sync::Wlcc(x, y, o.rate_hz, o.session_wlcc);
-          ch[c].coupling = sync::Coupling({x}, {y}, o.rate_hz, CouplingFor(o, o.surrogates, o.seed + c));
-        }
-      };
-      std::thread helper(work, 1, 2);
-      work(0, 2);
-      helper.join();
-      // Pooled synchrony and leadership over the expressive channels.
-      std::vector<std::span<const float>> xs, ys;
-      PooledSpans(A, B, n, xs, ys);
-      double zsum = 0, lsum = 0;
-      int zc = 0;
-      for (size_t c = 0; c < names.size(); ++c)
-        if (Expressive(names[c]) && ch[c].mimicry.valid > 0) {
-          zsum += ch[c].mimicry.peak_z_mean;
-          lsum += ch[c].mimicry.lag_mean_s;
-          ++zc;
-        }
-      const sync::CouplingResult pooled = sync::Coupling(xs, ys, o.rate_hz, CouplingFor(o, o.surrogates, o.seed));
-      const size_t c_val = static_cast<size_t>(face::kNumAus) + 1, c_smile = static_cast<size_t>(face::kNumAus);
-      const sync::CouplingResult& val = ch[c_val].coupling;
-      // Event-based mimicry.
-      sync::MimicryOptions mo;
-      mo.match = o.match;
-      mo.surrogates = o.surrogates;
-      mo.seed = o.seed;
-      mo.kind = o.event_surrogate;
-      mo.min_shift_s = o.min_shift_s;
-      const sync::MimicryResult mim = sync::Mimicry(A.events, B.events, t0, static_cast<double>(n) / o.rate_hz, mo);
-      // Micro-mimicry: micro-expressions answered by the partner's micro-expressions.
-      const sync::MimicryResult micro_mim = sync::Mimicry(A.micro_events, B.micro_events, t0, static_cast<double>(n) / o.rate_hz, mo);
-      std::vector<double> answer_times;
-      for (const auto& m : mim.ab) {
-        answers[ib][static_cast<size_t>(m.to)] = {A.id, m.strict ? "strict" : "broad", m.from, m.latency_s};
-        answer_times.push_back(B.events[static_cast<size_t>(m.to)].onset_s - t0);
-      }
-      for (const auto& m : mim.ba) {
-        answers[ia][static_cast<size_t>(m.to)] = {B.id, m.strict ? "strict" : "broad", m.from, m.latency_s};
-        answer_times.push_back(A.events[static_cast<size_t>(m.to)].onset_s - t0);
-      }
-      const Rapport rap = ComputeRapport(ch[c_smile], ch[c_val], answer_times, o.mimicry_wlcc, o.seed);
-      for (size_t k = 0; k < rap.t_s.size(); ++k)
-        rapport_csv += fmt::format("{},{},{:.3f},{},{},{},{}\n", A.id, B.id, rap.t_s[k], Fmt(rap.value[k], 2), Fmt(rap.local[k], 2),
-                                   Fmt(rap.local_lo[k], 2), Fmt(rap.local_hi[k], 2));
-      // Time x lag map: per window and lag, r averaged over the expressive channels (as
-      // Fisher z, back-transformed).
-      {
-        const sync::WlccResult* first = nullptr;
-        for (size_t c = 0; c < names.size(); ++c)
-          if (Expressive(names[c]) && !ch[c].mimicry.profile_lags_s.empty()) first = &ch[c].mimicry;
-        if (first != nullptr) {
-          const size_t nl = first->profile_lags_s.size(), nw = first->windows.size();
-          for (size_t k = 0; k < nw; ++k)
-            for (size_t l = 0; l < nl; ++l) {
-              double zs = 0;
-              int zc = 0;
-              for (size_t c = 0; c < names.size(); ++c) {
-                if (!Expressive(names[c]) || ch[c].mimicry.profile.size() != nw * nl) continue;
-                const float v = ch[c].mimicry.profile[k * nl + l];
-                if (std::isfinite(v)) zs += sync::FisherZ(v), ++zc;
-              }
-              lagmap_csv += fmt::format("{},{},{:.3f},{:.3f},{}\n", A.id, B.id, first->windows[k].t_s, first->profile_lags_s[l],
-                                        zc > 0 ? Fmt(std::tanh(zs / zc)) : std::string());
-            }
-        }
-        for (auto& c : ch) {
-          c.mimicry.profile = {};
-          c.mimicry.profile_lags_s = {};
-        }
-      }
-
-      // Per-channel rows with BH across channels.
-      std::vector<double> pv;
-      for (const auto& c : ch) pv.push_back(c.coupling.ok ? c.coupling.peak_p : 1.0);
-      const std::vector<double> q = sync::BenjaminiHochberg(pv);
-      nlohmann::json jch = nlohmann::json::object();
-      for (size_t c = 0; c < names.size(); ++c) {
-        const auto& r = ch[c];
-        pairs_csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", A.id, B.id, names[c], r.mimicry.valid,
-                                 Fmt(r.mimicry.peak_r_mean), Fmt(r.mimicry.peak_r_sd), Fmt(r.mimicry.lag_mean_s),
-                                 Fmt(r.mimicry.lag_sd_s), r.coupling.ok ? Fmt(r.coupling.observed.peak) : "",
-                                 r.coupling.ok ? Fmt(r.coupling.observed.lag_s) : "", r.coupling.ok ? Fmt(r.coupling.peak_p) : "",
-                                 r.coupling.ok ? Fmt(q[c]) : "");
-        jch[names[c]] = {{"peak_r_mean", Num(r.mimicry.peak_r_mean)}, {"peak_lag_mean_s", Num(r.mimicry.lag_mean_s)},
-                         {"coupling_lag_s", r.coupling.ok ? Num(r.coupling.observed.lag_s) : nlohmann::json(nullptr)},
-                         {"p", r.coupling.ok ? Num(r.coupling.peak_p) : nlohmann::json(nullptr)},
-                         {"q", r.coupling.ok ? Num(q[c]) : nlohmann::json(nullptr)}};
-        for (const auto* level : {&r.mimicry, &r.session})
-          for (const auto& w : level->windows)
-            windows_csv += fmt::format("{},{},{},{},{:.3f},{},{},{}\n", A.id, B.id, level == &r.mimicry ? "mimicry" : "session",
-                                       names[c], w.t_s, Fmt(w.peak_r),
-                                       std::isfinite(w.peak_r) ? Fmt(sync::FisherZ(w.peak_r)) : std::string(),
-                                       Fmt(w.peak_lag_s, 3));
-      }
-      const double minutes = static_cast<double>(n) / o.rate_hz / 60.0;
-      auto stat = [&](const sync::MimicryStat& s) {
-        return nlohmann::json{{"events", s.events},      {"count", s.count},
-                              {"rate_per_min", s.count / minutes},
-                              {"expected", Num(s.expected)}, {"index", Num(s.index)},
-                              {"p", Num(s.p)},           {"median_latency_s", Num(s.median_latency_s)}};
-      };
-      const double lag_cc = pooled.ok ? pooled.observed.lag_s : kNaN;
-      const bool a_leads = pooled.ok && lag_cc >= 0;
-      // The lag: the follower's answer latency (onset to onset, median), over the answers
-      // whose latency lies within +-0.5 s of the coupling lag, when there are at least
-      // three (strict answers first: a broad match is likelier a coincidence); else the
-      // coupling lag. Cross-correlation measures the lag between the expressions' centres
-      // of mass, which drifts from the onset latency when answers last longer or shorter
-      // than what they answer; answers far from the coupling lag are mostly coincidences.
-      std::vector<double> lat, lat_all;
-      for (const auto& m : a_leads ? mim.ab : mim.ba) {
-        if (!pooled.ok || std::abs(m.latency_s - std::abs(lag_cc)) > 0.5) continue;
-        lat_all.push_back(m.latency_s);
-        if (m.strict) lat.push_back(m.latency_s);
-      }
-      if (lat.size() < 3) lat = lat_all;
-      const bool from_events = lat.size() >= 3;
-      const double lag = from_events ? (a_leads ? 1 : -1) * Median(lat) : lag_cc;
-      const std::string leader = !pooled.ok ? "" : (a_leads ? A.id : B.id), follower = a_leads ? B.id : A.id;
-      const double ev_ab = mim.strict_ab.count + mim.broad_ab.count - mim.strict_ab.expected - mim.broad_ab.expected;
-      const double ev_ba = mim.strict_ba.count + mim.broad_ba.count - mim.strict_ba.expected - mim.broad_ba.expected;
-      const double sync_r = zc > 0 ? std::tanh(zsum / zc) : kNaN;
-      nlohmann::json jp = {
-          {"a", A.id},
-          {"b", B.id},
-          {"synchrony",
-           {{"peak_r_mean", Num(sync_r)},
-            {"peak_lag_mean_s", zc > 0 ? Num(lsum / zc) : nlohmann::json(nullptr)},
-            {"coupling_peak", pooled.ok ? Num(pooled.observed.peak) : nlohmann::json(nullptr)},
-            {"z", pooled.ok ? Num(pooled.peak_z) : nlohmann::json(nullptr)},
-            {"p", pooled.ok ? Num(pooled.peak_p) : nlohmann::json(nullptr)},
-            {"channels", pooled.channels}}},
-          {"leader",
-           {{"id", pooled.ok ? nlohmann::json(leader) : nlohmann::json(nullptr)},
-            {"follower", pooled.ok ? nlohmann::json(follower) : nlohmann::json(nullptr)},
-            {"lag_s", pooled.ok ? Num(std::abs(lag)) : nlohmann::json(nullptr)},
-            {"lag_source", from_events ? "answer latency" : "coupling"},
-            {"coupling_lag_s", pooled.ok ? Num(std::abs(lag_cc)) : nlohmann::json(nullptr)},
-            {"p", pooled.ok ? Num(pooled.lead_p) : nlohmann::json(nullptr)},
-            {"from_events",
-             {{"id", !std::isfinite(mim.direction_p) ? nlohmann::json(nullptr) : nlohmann::json(ev_ab >= ev_ba ? A.id : B.id)},
-              {"excess_a_to_b", Num(ev_ab)},
-              {"excess_b_to_a", Num(ev_ba)},
-              {"p", Num(mim.direction_p)}}}}},
-          {"mimicry",
-           {{"strict", {{"a_to_b", stat(mim.strict_ab)}, {"b_to_a", stat(mim.strict_ba)}}},
-            {"broad", {{"a_to_b", stat(mim.broad_ab)}, {"b_to_a", stat(mim.broad_ba)}}}}},
-          {"contagion",
-           {{"channel", "valence"},
-            {"ok", val.ok},
-            {"leader", val.ok ? nlohmann::json(val.observed.lag_s >= 0 ? A.id : B.id) : nlohmann::json(nullptr)},
-            {"lag_s", val.ok ? Num(std::abs(val.observed.lag_s)) : nlohmann::json(nullptr)},
-            {"coupling_peak", val.ok ? Num(val.observed.peak) : nlohmann::json(nullptr)},
-            {"p", val.ok ? Num(val.peak_p) : nlohmann::json(nullptr)},
-            {"direction_p", val.ok ? Num(val.lead_p) : nlohmann::json(nullptr)}}},
-          {"rapport", {{"index", Num(rap.session)}, {"ci95", {Num(rap.lo), Num(rap.hi)}}, {"heuristic", true}}},
-          {"micro_mimicry",
-           {{"strict", {{"a_to_b", stat(micro_mim.strict_ab)}, {"b_to_a", stat(micro_mim.strict_ba)}}},
-            {"broad", {{"a_to_b", stat(micro_mim.broad_ab)}, {"b_to_a", stat(micro_mim.broad_ba)}}},
-            {"note", "micro-expressions (libs/micro, experimental spotter) answered by the partner's micro-expressions"}}},
-          {"channels", jch}};
-      jpairs.push_back(jp);
-      if (std::isfinite(sync_r)) group_sum += sync_r;
-      ++pair_count;
-      text += fmt::format(
-          "    {} & {}: synchrony r {:.2f} (p {}), leader {} by {:.2f} s (p {}); mimicry {}->{}: {} strict + {} broad "
-          "(chance {:.1f} + {:.1f}), {}->{}: {} + {} (chance {:.1f} + {:.1f}); rapport {:.0f} [{:.0f}, {:.0f}] "
-          "(heuristic)\n",
-          A.id, B.id, sync_r, pooled.ok ? fmt::format("{:.3f}", pooled.peak_p) : "NA", pooled.ok ? leader : "NA",
-          std::abs(lag), pooled.ok ? fmt::format("{:.3f}", pooled.lead_p) : "NA", A.id, B.id, mim.strict_ab.count,
-          mim.broad_ab.count, mim.strict_ab.expected, mim.broad_ab.expected, B.id, A.id, mim.strict_ba.count,
-          mim.broad_ba.count, mim.strict_ba.expected, mim.broad_ba.expected, rap.session, rap.lo, rap.hi);
+      report("pairs", static_cast<double>(runs.size()) / static_cast<double>(total));
+      runs.push_back(RunPair(s, ia, ib, o, o.seed + 7919 * runs.size()));
     }
 
-  // 4. Outputs.
-  nlohmann::json jparts = nlohmann::json::array();
-  for (size_t i = 0; i < ps.size(); ++i) {
-    const auto& p = ps[i];
-    jparts.push_back({{"id", p.id}, {"source", p.source}, {"format", p.format}, {"face_id", p.face_id},
-                      {"frames", p.frames}, {"valid_fraction", p.valid_fraction}, {"offset_s", p.offset_s},
-                      {"events", p.events.size()}, {"micro_events", p.micro_events.size()}});
-    for (size_t e = 0; e < p.events.size(); ++e) {
-      const auto& ev = p.events[e];
-      std::string acts;
-      for (int a : ev.actions) acts += std::string(acts.empty() ? "" : "+") + sync::Actions()[static_cast<size_t>(a)].name;
-      const Answer& an = answers[i][e];
-      events_csv += fmt::format("{},{},{:.3f},{:.3f},{:.3f},{:.2f},{},{},{},{},{},{},{}\n", p.id, e, ev.onset_s - t0,
-                                ev.apex_s - t0, ev.offset_s - t0, ev.intensity, sync::Actions()[static_cast<size_t>(ev.action)].name,
-                                sync::Actions()[static_cast<size_t>(ev.action)].affect, acts, an.to,
-                                an.event >= 0 ? std::to_string(an.event) : "", an.mode, Fmt(an.latency, 3));
-    }
-    std::string f = "timestamp";
-    for (const auto& c : p.u.channels) f += "," + c;
-    f += "\n";
-    for (size_t k = 0; k < n; ++k) {
-      f += fmt::format("{:.6f}", static_cast<double>(k) / o.rate_hz);
-      for (const auto& c : p.u.data) f += std::isfinite(c[k]) ? fmt::format(",{:.4f}", c[k]) : std::string(",");
-      f += "\n";
-    }
-    std::ofstream(fs::path(o.out_dir) / "features" / (p.id + ".csv")) << f;
+  Tables tables;
+  std::vector<std::vector<Answer>> answers(ps.size());
+  for (size_t i = 0; i < ps.size(); ++i) answers[i].resize(ps[i].events.size());
+  json jpairs = json::array();
+  std::string text;
+  for (const auto& run : runs) {
+    const Participant& A = ps[run.ia];
+    const Participant& B = ps[run.ib];
+    AddPairTables(run, A, B, s.t0, tables);
+    RecordAnswers(run, s, answers);
+    jpairs.push_back(PairJson(run, A, B, s.t0));
+    text += PairText(jpairs.back());
+  }
+
+  // Outputs.
+  json jparts = json::array();
+  for (const auto& p : ps) {
+    jparts.push_back({{"id", p.id},
+                      {"source", p.source},
+                      {"format", p.format},
+                      {"face_id", p.face_id},
+                      {"frames", p.frames},
+                      {"span", {{"start_s", p.u.t0_s - s.t0}, {"duration_s", static_cast<double>(p.n()) / o.rate_hz}}},
+                      {"valid_fraction", p.valid_fraction},
+                      {"offset_s", p.offset_s},
+                      {"events", p.events.size()},
+                      {"micro_events", p.micro_events.size()}});
+    MIMICRY_RETURN_IF_ERROR(internal::WriteText((fs::path(o.out_dir) / "features" / (p.id + ".csv")).string(), FeaturesCsv(p, s.t0)));
   }
   const double wall = std::chrono::duration<double>(Clock::now() - t_start).count();
-  nlohmann::json j;
+  json j;
   j["version"] = MIMICRY_VERSION;
   j["tool"] = "mimicry analyze";
   j["command_line"] = o.command_line;
-  j["clock"] = {{"t0_s", t0}, {"duration_s", static_cast<double>(n) / o.rate_hz}, {"rate_hz", o.rate_hz}, {"samples", n},
-                {"note", "times in the output files are seconds from t0_s on the shared clock"}};
+  j["clock"] = {{"t0_s", s.t0},
+                {"duration_s", static_cast<double>(s.n) / o.rate_hz},
+                {"rate_hz", o.rate_hz},
+                {"samples", s.n},
+                {"note", "times in the output files are seconds from t0_s; each pair is analysed on the span it shares"}};
   j["participants"] = jparts;
   j["pairs"] = jpairs;
-  if (ps.size() > 2) j["group"] = {{"synchrony_index", Num(pair_count ? group_sum / pair_count : kNaN)}, {"pairs", pair_count}};
-  j["parameters"] = {
-      {"rate_hz", o.rate_hz},
-      {"max_gap_s", o.max_gap_s},
-      {"prepare",
-       {{"outlier_sd", o.prepare.outlier_sd}, {"subtract_baseline", o.prepare.subtract_baseline},
-        {"standardize", o.prepare.standardize}, {"smooth_s", o.prepare.smooth_s}}},
-      {"mimicry_window", {{"window_s", o.mimicry_wlcc.window_s}, {"step_s", o.mimicry_wlcc.step_s}, {"max_lag_s", o.mimicry_wlcc.max_lag_s}, {"max_missing", o.mimicry_wlcc.max_missing}}},
-      {"session_window", {{"window_s", o.session_wlcc.window_s}, {"step_s", o.session_wlcc.step_s}, {"max_lag_s", o.session_wlcc.max_lag_s}, {"max_missing", o.session_wlcc.max_missing}}},
-      {"surrogates", o.surrogates},
-      {"seed", o.seed},
-      {"correlation_surrogate", o.correlation_surrogate == sync::SurrogateKind::kCircularShift ? "circular" : "phase"},
-      {"event_surrogate", o.event_surrogate == sync::EventSurrogate::kCircularShift ? "circular" : "segment"},
-      {"min_shift_s", o.min_shift_s},
-      {"events",
-       {{"threshold", o.events.threshold}, {"noise_k", o.events.noise_k}, {"min_duration_s", o.events.min_duration_s},
-        {"smooth_s", o.events.smooth_s}, {"merge_s", o.events.merge_s}, {"onset_fraction", o.events.onset_fraction}}},
-      {"answer_latency_s", {o.match.min_latency_s, o.match.max_latency_s}},
-      {"lag_convention", "lag_s > 0: the follower acts lag_s seconds after the leader"}};
+  if (ps.size() > 2) j["group"] = GroupJson(runs);
+  j["parameters"] = ParametersJson(o);
   j["wall_s"] = wall;
   const fs::path dir(o.out_dir);
-  auto write = [](const fs::path& p, const std::string& s) { return internal::WriteText(p.string(), s); };
+  auto write = [](const fs::path& p, const std::string& x) { return internal::WriteText(p.string(), x); };
   MIMICRY_RETURN_IF_ERROR(write(dir / "summary.json", j.dump(2) + "\n"));
-  MIMICRY_RETURN_IF_ERROR(write(dir / "windows.csv", windows_csv));
-  MIMICRY_RETURN_IF_ERROR(write(dir / "pairs.csv", pairs_csv));
-  MIMICRY_RETURN_IF_ERROR(write(dir / "events.csv", events_csv));
-  MIMICRY_RETURN_IF_ERROR(write(dir / "rapport.csv", rapport_csv));
-  MIMICRY_RETURN_IF_ERROR(write(dir / "lagmap.csv", lagmap_csv));
+  MIMICRY_RETURN_IF_ERROR(write(dir / "windows.csv", tables.windows));
+  MIMICRY_RETURN_IF_ERROR(write(dir / "pairs.csv", tables.pairs));
+  MIMICRY_RETURN_IF_ERROR(write(dir / "events.csv", EventsCsv(s, answers)));
+  MIMICRY_RETURN_IF_ERROR(write(dir / "rapport.csv", tables.rapport));
+  MIMICRY_RETURN_IF_ERROR(write(dir / "lagmap.csv", tables.lagmap));
   AnalyzeResult r;
   if (o.write_report) {
     report("report", 0);
@@ -696,16 +771,17 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
   }
   r.summary_json = (dir / "summary.json").string();
   r.participants = static_cast<int>(ps.size());
-  r.pairs = pair_count;
+  r.pairs = static_cast<int>(runs.size());
   r.wall_s = wall;
+  for (const auto& run : runs) r.found.push_back({ps[run.ia].id, ps[run.ib].id, run.r});
   std::string head;
   for (const auto& p : ps)
-    head += fmt::format("    {}: {} ({} frames, {:.0f}% of the shared {:.1f} s with a face, {} events)\n", p.id, p.source,
-                        p.frames, 100 * p.valid_fraction, static_cast<double>(n) / o.rate_hz, p.events.size());
+    head += fmt::format("    {}: {} ({} frames, {:.0f}% of its {:.1f} s with a face, {})\n", p.id, p.source, p.frames,
+                        100 * p.valid_fraction, static_cast<double>(p.n()) / o.rate_hz, Plural(p.events.size(), "event"));
   r.text = "  participants\n" + head + "  pairs\n" + text;
+  if (ps.size() > 2) r.text += GroupText(j["group"]);
   return r;
 }
-
 
 std::string DefaultChartLibrary() { return (fs::path(DefaultAssetsDir()) / "echarts.min.js").string(); }
 
@@ -742,7 +818,8 @@ Result<std::vector<AnalyzeOptions::SessionInput>> ReadSessionsCsv(const std::str
     if (!at(co).empty()) {
       char* end = nullptr;
       si.offset_s = std::strtod(at(co).c_str(), &end);
-      if (end == nullptr || *end != '\0') return InvalidInput(path + ": line " + std::to_string(no) + ": bad offset_s");
+      if (end == nullptr || *end != '\0' || !std::isfinite(si.offset_s))
+        return InvalidInput(path + ": line " + std::to_string(no) + ": bad offset_s");
     }
     out.push_back(si);
   }
@@ -759,14 +836,20 @@ struct LightStat {
 };
 
 // Observed statistics of a (possibly pseudo) pair, without surrogates: the first `len`
-// samples of each, events on a's clock.
-LightStat Light(const Participant& a, double ta0, const Participant& b, double tb0, size_t len, const AnalyzeOptions& o) {
+// samples of each participant's own span, b's events moved onto a's clock.
+LightStat Light(const Participant& a, const Participant& b, size_t len, const AnalyzeOptions& o) {
   LightStat st;
   std::vector<std::span<const float>> xs, ys;
-  PooledSpans(a, b, len, xs, ys);
-  const auto c = sync::Coupling(xs, ys, o.rate_hz, CouplingFor(o, 0, o.seed));
-  if (c.ok) st.peak = c.observed.peak;
-  const double end = ta0 + static_cast<double>(len) / o.rate_hz;
+  for (size_t c = 0; c < a.u.channels.size(); ++c)
+    if (internal::Pooled(a.u.channels[c])) {
+      xs.emplace_back(a.prep.data[c].data(), len);
+      ys.emplace_back(b.prep.data[c].data(), len);
+    }
+  sync::CouplingOptions co = PairOptionsFor(o, o.seed).coupling;
+  co.surrogates = 0;
+  const auto c = sync::Coupling(xs, ys, o.rate_hz, co);
+  if (c.ok) st.peak = c.pooled.observed.peak;
+  const double ta0 = a.u.t0_s, tb0 = b.u.t0_s, end = ta0 + static_cast<double>(len) / o.rate_hz;
   std::vector<sync::ExprEvent> ea, eb;
   for (const auto& e : a.events)
     if (e.offset_s < end) ea.push_back(e);
@@ -827,39 +910,39 @@ Result<AnalyzeResult> RunSessions(const AnalyzeOptions& o, const AnalyzeProgress
       if (p.id == id) return &p;
     return nullptr;
   };
-  nlohmann::json jp = nlohmann::json::array();
-  int pseudo_total = 0;
+  json jp = json::array();
   for (size_t i = 0; i < all.size(); ++i) {
     const Session& si = all[i].s;
     for (size_t x = 0; x < si.ps.size(); ++x)
       for (size_t y = x + 1; y < si.ps.size(); ++y) {
         const Participant& X = si.ps[x];
         const Participant& Y = si.ps[y];
-        const LightStat obs = Light(X, si.t0, Y, si.t0, si.n, o);
+        // The real pair on its shared span, from the start of that span.
+        const int64_t k0 = std::max(X.k0, Y.k0), k1 = std::min(X.k1(), Y.k1());
+        Participant Xs = X, Ys = Y;
+        for (Participant* p : {&Xs, &Ys}) {
+          const int64_t skip = k0 - p->k0;
+          for (auto& c : p->prep.data) c.erase(c.begin(), c.begin() + skip);
+          for (auto& c : p->u.data) c.erase(c.begin(), c.begin() + skip);
+          p->u.t0_s += static_cast<double>(skip) / o.rate_hz;
+        }
+        const LightStat obs = Light(Xs, Ys, static_cast<size_t>(k1 - k0), o);
         std::vector<LightStat> null;
         for (size_t j = 0; j < all.size(); ++j) {
           if (j == i) continue;
           const Session& sj = all[j].s;
-          if (const Participant* Yj = find(sj, Y.id))
-            null.push_back(Light(X, si.t0, *Yj, sj.t0, std::min(si.n, sj.n), o));
-          if (const Participant* Xj = find(sj, X.id))
-            null.push_back(Light(*Xj, sj.t0, Y, si.t0, std::min(si.n, sj.n), o));
+          if (const Participant* Yj = find(sj, Y.id)) null.push_back(Light(X, *Yj, std::min(X.n(), Yj->n()), o));
+          if (const Participant* Xj = find(sj, X.id)) null.push_back(Light(*Xj, Y, std::min(Xj->n(), Y.n()), o));
         }
-        pseudo_total += static_cast<int>(null.size());
         auto test = [&](auto get, double observed) {
-          int k = 0, m = 0;
-          double sum = 0;
-          for (const auto& s : null) {
-            const double v = get(s);
-            if (!std::isfinite(v)) continue;
-            ++m;
-            sum += v;
-            k += v >= observed ? 1 : 0;
-          }
-          return nlohmann::json{{"observed", Num(observed)},
-                                {"pseudo_mean", m ? Num(sum / m) : nlohmann::json(nullptr)},
-                                {"pseudo_pairs", m},
-                                {"p", m && std::isfinite(observed) ? Num((k + 1.0) / (m + 1.0)) : nlohmann::json(nullptr)}};
+          std::vector<double> v;
+          for (const auto& s : null) v.push_back(get(s));
+          const sync::Chance c = sync::ChanceOf(v);
+          return json{{"observed", Num(observed)},
+                      {"pseudo_mean", Num(c.mean)},
+                      {"pseudo_pairs", c.n},
+                      {"chance", ChanceJson(c)},
+                      {"p", Num(sync::UpperP(observed, v))}};
         };
         jp.push_back({{"session", all[i].name},
                       {"a", X.id},
@@ -868,12 +951,13 @@ Result<AnalyzeResult> RunSessions(const AnalyzeOptions& o, const AnalyzeProgress
                       {"mimicry_a_to_b", test([](const LightStat& s) { return static_cast<double>(s.answers_ab); }, obs.answers_ab)},
                       {"mimicry_b_to_a", test([](const LightStat& s) { return static_cast<double>(s.answers_ba); }, obs.answers_ba)}});
         const auto& last = jp.back();
-        text += fmt::format("  pseudo-pairs, session {} {} & {}: synchrony p {}, answers {}->{} p {}, {}->{} p {} ({} pseudo-pairs)\n",
-                            all[i].name, X.id, Y.id, last["synchrony"]["p"].dump(), X.id, Y.id,
-                            last["mimicry_a_to_b"]["p"].dump(), Y.id, X.id, last["mimicry_b_to_a"]["p"].dump(), null.size());
+        auto pv = [](const json& t) { return FmtP(t["p"].is_number() ? t["p"].get<double>() : kNaN); };
+        text += fmt::format("  pseudo-pairs, session {} {} & {}: synchrony {}, answers {}->{} {}, {}->{} {} ({})\n", all[i].name,
+                            X.id, Y.id, pv(last["synchrony"]), X.id, Y.id, pv(last["mimicry_a_to_b"]), Y.id, X.id,
+                            pv(last["mimicry_b_to_a"]), Plural(null.size(), "pseudo-pair"));
       }
   }
-  nlohmann::json j;
+  json j;
   j["version"] = MIMICRY_VERSION;
   j["tool"] = "mimicry analyze --sessions";
   j["command_line"] = o.command_line;
@@ -883,17 +967,13 @@ Result<AnalyzeResult> RunSessions(const AnalyzeOptions& o, const AnalyzeProgress
                 "(roles = participant ids), each pair's first min(length) samples on its own clock; "
                 "p = (#{pseudo >= observed} + 1) / (#pseudo + 1)";
   const fs::path out = fs::path(o.out_dir) / "sessions.json";
-  std::ofstream f(out);
-  f << j.dump(2) << "\n";
-  f.close();
-  if (!f) return OutputError(out.string() + ": cannot write");
+  MIMICRY_RETURN_IF_ERROR(internal::WriteText(out.string(), j.dump(2) + "\n"));
   AnalyzeResult r;
   r.summary_json = out.string();
   r.text = text;
   r.participants = static_cast<int>(o.sessions.size());
   r.pairs = static_cast<int>(jp.size());
   r.wall_s = std::chrono::duration<double>(Clock::now() - t_start).count();
-  (void)pseudo_total;
   return r;
 }
 

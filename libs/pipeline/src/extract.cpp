@@ -323,8 +323,21 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
   }
   if (!o.baseline_out.empty() && !aus) return InvalidArgument("--baseline-out needs action units (not --no-aus)");
 
+  // A --start at or past the end of the video would give an empty table.
+  if (o.input.start_s > 0 && info.declared_duration_s > 0 && o.input.start_s >= info.declared_duration_s)
+    return InvalidArgument(fmt::format("{}: --start {:g} s is past the end of the video ({:.1f} s)", info.path, o.input.start_s,
+                                       info.declared_duration_s));
   const std::string meta_path = MetaPathFor(o);
-  std::FILE* csv = std::fopen(o.output_csv.c_str(), "wb");
+  {
+    // The output's folder is created; the table is written to <csv>.part and renamed when
+    // complete, so that an interrupted or failed run leaves no half-written table.
+    std::error_code ec;
+    const fs::path parent = fs::path(o.output_csv).parent_path();
+    if (!parent.empty()) fs::create_directories(parent, ec);
+    if (ec) return OutputError(o.output_csv + ": cannot create its folder: " + ec.message());
+  }
+  const std::string csv_part = o.output_csv + ".part";
+  std::FILE* csv = std::fopen(csv_part.c_str(), "wb");
   if (csv == nullptr) return OutputError(o.output_csv + ": cannot write: " + std::strerror(errno));
   std::string buf;
   buf.reserve(1 << 20);
@@ -334,6 +347,7 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
   std::FILE* spill = offline ? std::tmpfile() : nullptr;
   if (offline && spill == nullptr) {
     std::fclose(csv);
+    std::remove(csv_part.c_str());
     return OutputError(std::string("extract: cannot create a temporary file: ") + std::strerror(errno));
   }
   std::map<int, std::vector<face::AuFeatures>> face_features;
@@ -486,7 +500,10 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
   std::fwrite(buf.data(), 1, buf.size(), csv);
   const bool write_ok = std::ferror(csv) == 0 && spill_ok;
   std::fclose(csv);
-  if (!write_ok) return OutputError(o.output_csv + ": write failed");
+  if (!write_ok || std::rename(csv_part.c_str(), o.output_csv.c_str()) != 0) {
+    std::remove(csv_part.c_str());
+    return OutputError(o.output_csv + ": write failed");
+  }
 
   sum.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
   sum.fps = sum.wall_s > 0 ? static_cast<double>(sum.frames) / sum.wall_s : 0;
@@ -553,10 +570,15 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
                          {"baseline_out", o.baseline_out},
                          {"baselines", bj}};
   }
-  std::ofstream mj(meta_path);
+  if (!o.cache_key.empty()) j["cache_key"] = nlohmann::json::parse(o.cache_key, nullptr, false);
+  const std::string meta_part = meta_path + ".part";
+  std::ofstream mj(meta_part);
   mj << j.dump(2) << "\n";
   mj.close();
-  if (!mj) return OutputError(meta_path + ": cannot write");
+  if (!mj || std::rename(meta_part.c_str(), meta_path.c_str()) != 0) {
+    std::remove(meta_part.c_str());
+    return OutputError(meta_path + ": cannot write");
+  }
   if (!status.ok()) return status;
   if (!o.baseline_out.empty()) {
     const auto b = baselines.find(bface);

@@ -7,9 +7,12 @@
 #include <limits>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include "mimicry/face/detector.h"
 #include "mimicry/face/expression.h"
 #include "mimicry/face/facs.h"
+#include "mimicry/sync/events.h"
 
 namespace mimicry::pipeline::internal {
 namespace fs = std::filesystem;
@@ -22,7 +25,12 @@ std::vector<std::string> ChannelNames() {
   std::vector<std::string> c;
   for (int au : face::kAuCodes) c.push_back(fmt::format("AU{:02d}", au));
   for (const char* d : {"smile", "valence", "head_nod", "head_shake"}) c.emplace_back(d);
+  for (const char* a : kAffects) c.push_back(std::string("affect_") + a);
   return c;
+}
+
+bool Pooled(const std::string& channel) {
+  return (channel.rfind("AU", 0) == 0 && channel != "AU45") || channel.rfind("affect_", 0) == 0;
 }
 // Raw channels on the common clock plus smile, valence, head nod and shake.
 series::Uniform Derive(const TimeSeries& raw, double offset_s, double t0, size_t n, double rate_hz, double max_gap_s) {
@@ -39,10 +47,30 @@ series::Uniform Derive(const TimeSeries& raw, double offset_s, double t0, size_t
   const size_t i6 = static_cast<size_t>(face::AuIndex(6)), i12 = static_cast<size_t>(face::AuIndex(12));
   const size_t c_smile = face::kNumAus, c_val = c_smile + 1, c_nod = c_smile + 2, c_shake = c_smile + 3;
   const int rx = in.ChannelIndex("pose_Rx"), ry = in.ChannelIndex("pose_Ry"), rz = in.ChannelIndex("pose_Rz");
+  // Affect channels: per class, the largest intensity of the AUs of its actions (sync/events.h).
+  std::vector<std::vector<size_t>> affect_aus(kAffects.size());
+  for (size_t k = 0; k < kAffects.size(); ++k)
+    for (const auto& act : sync::Actions())
+      if (std::string(act.affect) == kAffects[k])
+        for (int au : act.aus)
+          if (au != 0) affect_aus[k].push_back(static_cast<size_t>(face::AuIndex(au)));
+  const size_t c_aff = c_shake + 1;
   face::HeadGesture gesture;
   for (size_t i = 0; i < n; ++i) {
     const float a6 = u.data[i6][i], a12 = u.data[i12][i];
     if (std::isfinite(a6) && std::isfinite(a12)) u.data[c_smile][i] = 0.5f * (a6 + a12);
+    for (size_t k = 0; k < kAffects.size(); ++k) {
+      float m = kNaNf;
+      for (size_t au : affect_aus[k]) {
+        const float v = u.data[au][i];
+        if (!std::isfinite(v)) {
+          m = kNaNf;
+          break;
+        }
+        m = std::isfinite(m) ? std::max(m, v) : v;
+      }
+      u.data[c_aff + k][i] = m;
+    }
     face::AuIntensities a;
     bool ok = true;
     for (int k = 0; k < face::kNumAus; ++k) {
@@ -73,7 +101,41 @@ series::Uniform Derive(const TimeSeries& raw, double offset_s, double t0, size_t
   return u;
 }
 
-// Reads one input: a feature CSV as is, a video through extract (cached).
+// What an extraction depends on: the input's identity (full path, size, modification time),
+// every option that changes its rows, and the models (folder, and each file's size and time).
+std::string CacheKey(const std::string& path, const ExtractOptions& e) {
+  std::error_code ec;
+  auto file = [&](const fs::path& p) {
+    const auto canon = fs::weakly_canonical(p, ec);
+    const auto size = fs::file_size(p, ec);
+    const auto mtime = fs::last_write_time(p, ec).time_since_epoch().count();
+    return nlohmann::json{{"path", canon.string()}, {"size", ec ? 0 : size}, {"mtime", static_cast<int64_t>(mtime)}};
+  };
+  const std::string models = e.models_dir.empty() ? DefaultModelsDir() : e.models_dir;
+  nlohmann::json m = nlohmann::json::array();
+  for (const auto& entry : fs::directory_iterator(models, ec))
+    if (entry.is_regular_file(ec)) m.push_back(file(entry.path()));
+  std::sort(m.begin(), m.end(), [](const nlohmann::json& a, const nlohmann::json& b) { return a["path"] < b["path"]; });
+  const auto& t = e.tracker;
+  nlohmann::json k = {{"input", file(path)},
+                      {"start_s", e.input.start_s},
+                      {"end_s", e.input.end_s},
+                      {"sequence_fps", e.input.sequence_fps},
+                      {"apply_rotation", e.input.apply_rotation},
+                      {"detector", face::DetectorKindName(e.detector)},
+                      {"min_detection_score", e.min_detection_score},
+                      {"tracker", {t.max_faces, t.detect_every, t.max_detector_misses, t.reid_seconds, t.new_face_score, t.confirm_score,
+                                   t.min_face_px, t.min_confidence}},
+                      {"intrinsics", {e.fx, e.fy, e.cx, e.cy}},
+                      {"action_units", e.action_units},
+                      {"baseline_mode", e.baseline_mode == ExtractOptions::Baseline::kOffline ? "offline" : "online"},
+                      {"baseline_in", e.baseline_in.empty() ? nlohmann::json(nullptr) : file(e.baseline_in)},
+                      {"models", m}};
+  return k.dump();
+}
+
+// Reads one input: a feature CSV as is, a video through extract, cached under
+// OUT/extract/<name>.csv and reused only when its metadata holds the same CacheKey.
 Result<io::FeatureTable> LoadInput(const std::string& path, const std::string& out_dir, const ExtractOptions& extract,
                                    const std::string& cache_name, const StageProgress& progress) {
   std::string ext = fs::path(path).extension().string();
@@ -83,13 +145,24 @@ Result<io::FeatureTable> LoadInput(const std::string& path, const std::string& o
   if (!fs::exists(path, ec)) return NotFound(path + ": no such file");
   const fs::path cache = fs::path(out_dir) / "extract" / ((cache_name.empty() ? fs::path(path).stem().string() : cache_name) + ".csv");
   fs::create_directories(cache.parent_path(), ec);
-  const bool fresh = fs::exists(cache, ec) && fs::last_write_time(cache, ec) >= fs::last_write_time(path, ec) &&
-                     fs::exists(fs::path(cache).replace_extension(".meta.json"), ec);
+  const std::string key = CacheKey(path, extract);
+  const fs::path meta = fs::path(cache).replace_extension(".meta.json");
+  bool fresh = false;
+  if (fs::exists(cache, ec) && fs::exists(meta, ec)) {
+    std::ifstream in(meta);
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    fresh = !j.is_discarded() && j.is_object() && j.contains("cache_key") && j["cache_key"] == nlohmann::json::parse(key);
+  }
   if (!fresh) {
+    // Remove what a different input or other options left, so that a failed extraction can
+    // never leave it to be read.
+    fs::remove(cache, ec);
+    fs::remove(meta, ec);
     ExtractOptions e = extract;
     e.input.path = path;
     e.output_csv = cache.string();
     e.metadata_json.clear();
+    e.cache_key = key;
     const std::string stage = "extracting " + fs::path(path).filename().string();
     auto r = RunExtract(e, [&](const ExtractProgress& p) {
       if (progress && p.duration_s > 0) progress(stage, std::min(1.0, p.pts_s / p.duration_s));

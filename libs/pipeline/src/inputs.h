@@ -2,6 +2,7 @@
 // a feature table (videos extracted once, cached), and its channels on a common clock.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <string>
 #include <vector>
@@ -16,9 +17,17 @@ namespace mimicry::pipeline::internal {
 
 using StageProgress = std::function<void(const std::string& stage, double fraction)>;
 
+// The affect classes of sync::Actions(), in this order.
+inline constexpr std::array<const char*, 3> kAffects = {"positive", "negative", "surprise"};
+
 // Channels every participant gets, in this order: the 17 AUs (AU01..AU45), then smile,
-// valence, head_nod, head_shake.
+// valence, head_nod, head_shake, affect_positive, affect_negative, affect_surprise (per
+// affect class, the largest intensity of the AUs of its actions).
 std::vector<std::string> ChannelNames();
+
+// The channels pooled for synchrony and leadership: the 16 expressive AUs (not AU45) and
+// the three affect channels (which carry broad mirroring: a smile answered by a cheek raise).
+bool Pooled(const std::string& channel);
 
 // Raw channels resampled onto the clock t0 + k / rate_hz (k < n), the recording's own
 // times shifted by offset_s; gaps longer than max_gap_s stay NaN; plus the derived ones.

@@ -2,7 +2,9 @@
 
 #include "mimicry/pipeline/analyze.h"
 
+#include <array>
 #include <chrono>
+#include <limits>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +18,7 @@
 
 #include "mimicry/face/detector.h"
 #include "mimicry/face/landmarks.h"
+#include "mimicry/io/feature_table.h"
 #include "mimicry/io/frame_source.h"
 #include "mimicry/io/video_writer.h"
 #include "mimicry/pipeline/extract.h"
@@ -256,30 +259,76 @@ Result<SynthSummary> RunSynth(const SynthOptions& o, const SynthProgressFn& prog
   return sum;
 }
 
+Result<TimeSeries> ScenarioFeatures(const synth::Scenario& s, int participant, const FeatureNoise& fn, uint64_t seed) {
+  auto ts = TimeSeries::Create(io::FeatureHeader());
+  if (!ts.ok()) return ts.status();
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> noise(0, fn.sd > 0 ? fn.sd : 1);
+  const double period = static_cast<double>(s.fps_den) / s.fps_num;
+  std::uniform_real_distribution<double> jitter(-0.3, 0.3);
+  // Drift and onset from a stream of their own, so that the measurement noise of a seed is
+  // the same with or without them.
+  std::mt19937_64 slow(seed ^ 0xD21F7ull);
+  std::uniform_real_distribution<double> u01(0, 1);
+  constexpr int kSines = 3;
+  std::array<std::array<double, 3 * kSines>, synth::kAuCodes.size()> drift{};
+  std::array<double, synth::kAuCodes.size()> onset{};
+  for (size_t k = 0; k < drift.size(); ++k) {
+    for (int j = 0; j < kSines; ++j) {
+      drift[k][3 * j] = 0.01 + 0.09 * u01(slow);      // Hz: 10-100 s periods
+      drift[k][3 * j + 1] = 2 * CV_PI * u01(slow);    // phase
+      drift[k][3 * j + 2] = 0.5 + u01(slow);          // relative amplitude
+    }
+    double norm = 0;
+    for (int j = 0; j < kSines; ++j) norm += 0.5 * drift[k][3 * j + 2] * drift[k][3 * j + 2];
+    for (int j = 0; j < kSines; ++j) drift[k][3 * j + 2] *= fn.drift_sd / std::sqrt(norm);
+    onset[k] = fn.onset * u01(slow);
+  }
+  std::array<double, synth::kAuCodes.size()> ar{};
+  const double innovation = std::sqrt(std::max(0.0, 1 - fn.ar * fn.ar));
+  double t = 0;
+  const double offset = s.participants[static_cast<size_t>(participant)].offset_s;  // the recording's own clock
+  std::vector<double> row(ts->num_channels(), std::numeric_limits<double>::quiet_NaN());
+  for (int64_t i = 0; t < s.duration_s + offset; ++i) {
+    const synth::Expression e = synth::ExpressionAt(s, participant, t - offset);
+    for (size_t k = 0; k < e.au.size(); ++k) {
+      double v = e.au[k];
+      if (fn.sd > 0) {
+        ar[k] = fn.ar * ar[k] + innovation * noise(rng);
+        v += ar[k];
+      }
+      for (int j = 0; j < kSines && fn.drift_sd > 0; ++j)
+        v += drift[k][3 * j + 2] * std::sin(2 * CV_PI * drift[k][3 * j] * t + drift[k][3 * j + 1]);
+      if (fn.onset > 0) v += onset[k] * std::exp(-t / fn.onset_tau_s);
+      row[k] = std::clamp(v, 0.0, 5.0);
+    }
+    for (int k = 0; k < 3; ++k) row[e.au.size() + static_cast<size_t>(k)] = e.head_rad[static_cast<size_t>(k)];
+    MIMICRY_RETURN_IF_ERROR(ts->Append(Timestamp::FromSeconds(t), row));
+    t += s.variable_frame_rate ? period * (1 + jitter(rng)) : period;
+  }
+  return ts;
+}
+
 Status WriteScenarioFeatureCsv(const synth::Scenario& s, int participant, const std::string& path, double noise_sd,
                                uint64_t seed) {
+  FeatureNoise fn;
+  fn.sd = noise_sd;
+  auto ts = ScenarioFeatures(s, participant, fn, seed);
+  if (!ts.ok()) return ts.status();
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr) return OutputError(path + ": cannot write");
   std::string buf = "frame,face_id,timestamp,success";
   for (int au : synth::kAuCodes) buf += fmt::format(",AU{:02d}_r", au);
   buf += ",pose_Rx,pose_Ry,pose_Rz\n";
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> noise(0, noise_sd > 0 ? noise_sd : 1);
-  const double period = static_cast<double>(s.fps_den) / s.fps_num;
-  std::uniform_real_distribution<double> jitter(-0.3, 0.3);
-  double t = 0;
-  const double offset = s.participants[static_cast<size_t>(participant)].offset_s;  // the recording's own clock
-  for (int64_t i = 0; t < s.duration_s + offset; ++i) {
-    const synth::Expression e = synth::ExpressionAt(s, participant, t - offset);
-    fmt::format_to(std::back_inserter(buf), "{},0,{:.6f},1", i + 1, t);
-    for (float v : e.au)
-      fmt::format_to(std::back_inserter(buf), ",{:.3f}", std::clamp(v + (noise_sd > 0 ? noise(rng) : 0.0), 0.0, 5.0));
-    fmt::format_to(std::back_inserter(buf), ",{:.5f},{:.5f},{:.5f}\n", e.head_rad[0], e.head_rad[1], e.head_rad[2]);
+  const size_t na = synth::kAuCodes.size();
+  for (size_t i = 0; i < ts->size(); ++i) {
+    fmt::format_to(std::back_inserter(buf), "{},0,{:.6f},1", i + 1, ts->time(i).seconds());
+    for (size_t k = 0; k < na; ++k) fmt::format_to(std::back_inserter(buf), ",{:.3f}", ts->value(i, k));
+    fmt::format_to(std::back_inserter(buf), ",{:.5f},{:.5f},{:.5f}\n", ts->value(i, na), ts->value(i, na + 1), ts->value(i, na + 2));
     if (buf.size() > (1 << 20)) {
       std::fwrite(buf.data(), 1, buf.size(), f);
       buf.clear();
     }
-    t += s.variable_frame_rate ? period * (1 + jitter(rng)) : period;
   }
   std::fwrite(buf.data(), 1, buf.size(), f);
   const bool ok = std::ferror(f) == 0;
@@ -304,6 +353,7 @@ Result<DemoSummary> RunDemo(const DemoOptions& o, const SynthProgressFn& progres
   d.features_csv = (fs::path(o.out_dir) / "call.csv").string();
   d.synth_s = made->wall_s;
   d.events = made->events;
+  d.planted_lag_s = s->mirror_lag_s;
   std::map<int, int> who;
   for (const auto& e : s->events) who[e.id] = e.participant;
   for (const auto& a : s->answers) (who[a.answers] == 0 ? d.answers_a_to_b : d.answers_b_to_a)++;
@@ -328,6 +378,26 @@ Result<DemoSummary> RunDemo(const DemoOptions& o, const SynthProgressFn& progres
   auto r = RunAnalyze(a);
   if (!r.ok()) return r.status();
   d.analysis_json = r->summary_json;
+  if (!r->found.empty()) {
+    const sync::PairResult& f = r->found.front().result;
+    const sync::LeaderVerdict& L = f.leader;
+    auto fp = [](double v) { return std::isfinite(v) ? (v < 0.001 ? std::string("< 0.001") : fmt::format("{:.3f}", v)) : "not tested"; };
+    const std::string found_leader =
+        !L.tested ? "not tested: " + L.not_tested
+                  : L.leader < 0 ? "none" : fmt::format("{} (p {})", L.leader == 0 ? "P1 = A" : "P2 = B", fp(L.p));
+    const std::string found_lag = L.tested && std::isfinite(L.lag_s) ? fmt::format("{:.2f} s", L.lag_s) : "-";
+    auto answers = [&](const sync::MimicryStat& st, const sync::MimicryStat& b) {
+      return fmt::format("{} (chance {:.1f}; strict p {}, broad p {})", st.count + b.count, st.expected + b.expected, fp(st.p), fp(b.p));
+    };
+    d.comparison = fmt::format(
+        "  planted vs found\n"
+        "    leader          {:<23} {}\n"
+        "    follower's lag  {:<23} {}\n"
+        "    B answered A    {:<23} {}\n"
+        "    A answered B    {:<23} {}\n",
+        "A", found_leader, fmt::format("{:.2f} s", s->mirror_lag_s), found_lag, d.answers_a_to_b, answers(f.events.strict_ab, f.events.broad_ab),
+        d.answers_b_to_a, answers(f.events.strict_ba, f.events.broad_ba));
+  }
   d.analysis_text = r->text;
   d.report_html = r->report_html;
   d.analyze_s = r->wall_s;

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
+#include "mimicry/face/detector.h"
 #include "mimicry/io/feature_table.h"
 #include "mimicry/pipeline/analyze.h"
 #include "mimicry/pipeline/synth.h"
@@ -68,7 +69,7 @@ TEST(Analyze, KnownLagOnRealFootageMirroredAndReencoded) {
   for (const char* f : {"windows.csv", "pairs.csv", "events.csv", "rapport.csv", "features/A.csv", "features/B.csv",
                         "extract/B.csv"})
     EXPECT_TRUE(fs::exists(o.out_dir + "/" + f)) << f;
-  EXPECT_EQ(ReadCsv(o.out_dir + "/pairs.csv").rows.size(), 21u);
+  EXPECT_EQ(ReadCsv(o.out_dir + "/pairs.csv").rows.size(), 24u);  // 17 AUs, smile, valence, nod, shake, 3 affects
   EXPECT_EQ(j["parameters"]["seed"], 1);
   EXPECT_EQ(j["parameters"]["surrogates"], 1000);
   EXPECT_EQ(j["participants"][1]["format"], "mimicry");
@@ -108,6 +109,40 @@ TEST(Analyze, KnownLagOnRealFootageMirroredAndReencoded) {
     ASSERT_TRUE(rm.ok()) << rm.status().message();
     ExpectLeader(Summary(m.out_dir)["pairs"][0], "A", 0.8, 0.1, 0.01, ("15 fps vs " + fs::path(b).filename().string()).c_str());
   }
+}
+
+// The extraction cache is keyed on the input's identity and the options: the same file name
+// from another folder, or another detector, is extracted again; the same run is reused.
+TEST(Analyze, ExtractionCacheIsKeyedOnInputAndOptions) {
+  if (!fs::exists(kReal)) GTEST_SKIP() << "../shared absent: real footage tests skipped";
+  TempDir d;
+  fs::create_directories(d / "x");
+  fs::create_directories(d / "y");
+  ASSERT_EQ(Ffmpeg("-i " + kReal + " -t 5 -c:v libx264 -pix_fmt yuv420p " + d / "x/P.mp4"), 0);
+  ASSERT_EQ(Ffmpeg("-ss 12 -i " + kReal + " -t 5 -vf hflip -c:v libx264 -pix_fmt yuv420p " + d / "y/P.mp4"), 0);
+  fs::copy_file(d / "y/P.mp4", d / "Q.mp4");
+  auto run = [&](const std::string& p, face::DetectorKind det) {
+    AnalyzeOptions o;
+    o.inputs = {p, d / "Q.mp4"};
+    o.out_dir = d / "o";
+    o.surrogates = 0;
+    o.write_report = false;
+    o.extract.detector = det;
+    auto r = RunAnalyze(o);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return nlohmann::json::parse(Slurp(d / "o/extract/P.meta.json"));
+  };
+  const std::string first = (run(d / "x/P.mp4", face::DetectorKind::kBlazeFaceFront), Slurp(d / "o/extract/P.csv"));
+  const auto m = run(d / "y/P.mp4", face::DetectorKind::kBlazeFaceFront);
+  const std::string second = Slurp(d / "o/extract/P.csv");
+  EXPECT_NE(first, second) << "the second folder's P.mp4 must not get the first one's rows";
+  EXPECT_EQ(m["cache_key"]["input"]["path"], fs::weakly_canonical(d / "y/P.mp4").string());
+  const auto when = fs::last_write_time(d / "o/extract/P.csv");
+  run(d / "y/P.mp4", face::DetectorKind::kBlazeFaceFront);
+  EXPECT_EQ(fs::last_write_time(d / "o/extract/P.csv"), when) << "an unchanged input and options reuse the extraction";
+  const auto h = run(d / "y/P.mp4", face::DetectorKind::kHog);
+  EXPECT_EQ(h["cache_key"]["detector"], "hog");
+  EXPECT_EQ(h["options"]["detector"], "hog");
 }
 
 // Synthetic dyads at the feature level (the rendered curves plus measurement noise of SD
@@ -367,6 +402,31 @@ namespace mimicry::pipeline {
 namespace {
 
 // `mimicry report FOLDER` re-renders the page; a broken folder is a one-line error.
+// Every numeric option is checked against its meaning before any work: one line naming the
+// option and the bad value, exit 2 (these used to crash, abort or print NaN).
+TEST(Analyze, BadOptionsAreOneLineErrors) {
+  TempDir d;
+  const std::string good = FeatureDyad(d, "dyad", 0.6, 1, 30);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--window 0", "--window: must be > 0, got 0"},
+      {"--window -4", "--window: must be > 0, got -4"},
+      {"--max-lag -1", "--max-lag: must be > 0, got -1"},
+      {"--max-lag 100", "--max-lag: must be less than --window (4 s), got 100"},
+      {"--step 0", "--step: must be > 0, got 0"},
+      {"--rate 0.001", "--rate: must be 5..240 Hz, got 0.001"},
+      {"--answer-min 3 --answer-max 1", "--answer-max: must be greater than --answer-min (3 s), got 1"},
+      {"--surrogates 10", "--surrogates: must be 0 (no tests) or >= 99 (p down to 0.01), got 10"},
+  };
+  for (const auto& [opt, msg] : cases) {
+    int rc = -1;
+    const std::string out =
+        Capture(kBin + " analyze " + good + "/A.csv " + good + "/B.csv --no-report -q " + opt + " -o " + d / "bad 2>&1", &rc);
+    EXPECT_EQ(rc, 2) << opt << ": " << out;
+    EXPECT_EQ(out, "mimicry: error: " + msg + "\n") << opt;
+  }
+  EXPECT_FALSE(fs::exists(d / "bad/summary.json"));
+}
+
 TEST(Analyze, ReportSubcommandRerendersAndRejectsBrokenFolders) {
   TempDir d;
   const std::string good = FeatureDyad(d, "dyad", 0.6, 1, 60);
@@ -380,7 +440,7 @@ TEST(Analyze, ReportSubcommandRerendersAndRejectsBrokenFolders) {
   EXPECT_EQ(rc, 0) << out;
   EXPECT_EQ(Slurp(d / "again.html"), first);  // the page depends on the folder only
   // --no-report writes none.
-  out = Capture(kBin + " analyze " + good + "/A.csv " + good + "/B.csv --surrogates 10 --no-report -q -o " + d / "n 2>&1", &rc);
+  out = Capture(kBin + " analyze " + good + "/A.csv " + good + "/B.csv --surrogates 99 --no-report -q -o " + d / "n 2>&1", &rc);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_FALSE(std::filesystem::exists(d / "n/report.html"));
   // Not an analysis folder.

@@ -238,12 +238,17 @@ TEST(Extract, VideoWithoutAFaceWritesSuccessZeroRows) {
 
 TEST(Extract, UnwritableOutputIsAnOutputError) {
   if (!fs::exists(kReal)) GTEST_SKIP() << "../shared absent";
+  // The output's folder is created when missing; under a regular file it cannot be.
+  TempDir dir;
+  std::ofstream(dir / "file") << "x";
   ExtractOptions o;
   o.input.path = kReal;
-  o.output_csv = "/nonexistent/dir/out.csv";
+  o.output_csv = dir / "file/sub/out.csv";
   auto r = RunExtract(o);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kOutputError);
+  EXPECT_NE(r.status().message().find(dir / "file/sub/out.csv" + ": cannot create its folder"), std::string::npos)
+      << r.status().message();
 }
 
 // --- The command line: one-line errors naming the file, documented exit codes ---------------
@@ -299,6 +304,22 @@ TEST(Cli, NoFaceIsAWarningWithExitCode6AndACsv) {
   EXPECT_TRUE(fs::exists(dir / "n.meta.json"));
 }
 
+// extract -o into a folder that does not exist yet creates it; the table appears only when
+// complete (no .part left); --start past the end is a clear error, not "no face in 0 frames".
+TEST(Cli, ExtractCreatesItsFolderAndRejectsAStartPastTheEnd) {
+  if (!fs::exists(kReal)) GTEST_SKIP() << "../shared absent";
+  TempDir dir;
+  const Cli c = RunCli("extract " + kReal + " -o " + dir / "new/sub/x.csv --quiet --end 1");
+  EXPECT_EQ(c.code, 0) << c.err;
+  EXPECT_TRUE(fs::exists(dir / "new/sub/x.csv"));
+  EXPECT_TRUE(fs::exists(dir / "new/sub/x.meta.json"));
+  EXPECT_FALSE(fs::exists(dir / "new/sub/x.csv.part"));
+  const Cli s = RunCli("extract " + kReal + " -o " + dir / "s.csv --quiet --start 50");
+  EXPECT_EQ(s.code, 2);
+  EXPECT_EQ(s.err, "mimicry: error: " + kReal + ": --start 50 s is past the end of the video (28.1 s)\n");
+  EXPECT_FALSE(fs::exists(dir / "s.csv"));
+}
+
 TEST(Cli, QuietAndNonTtyPrintNoProgress) {
   if (!fs::exists(kReal)) GTEST_SKIP() << "../shared absent";
   TempDir dir;
@@ -307,13 +328,13 @@ TEST(Cli, QuietAndNonTtyPrintNoProgress) {
   EXPECT_EQ(c.err, "");
   // analyze: stderr is not a terminal here, so no progress (its summary goes to stdout).
   std::filesystem::copy_file(kReal, dir / "b.avi");
-  const Cli b = RunCli("analyze " + kReal + " " + dir / "b.avi" + " -o " + dir / "an --surrogates 10");
+  const Cli b = RunCli("analyze " + kReal + " " + dir / "b.avi" + " -o " + dir / "an --surrogates 99");
   EXPECT_EQ(b.code, 0) << b.err;
   EXPECT_EQ(b.err, "");
   // On a terminal (script(1) gives it one) the stages show with a percentage.
   int rc = 0;
   const std::string tty = Capture("script -qfc \"" + kBin + " analyze " + kReal + " " + dir / "b.avi" + " -o " +
-                                      dir / "an2 --surrogates 10\" /dev/null", &rc);
+                                      dir / "an2 --surrogates 99\" /dev/null", &rc);
   EXPECT_NE(tty.find("extracting b.avi"), std::string::npos) << tty.substr(0, 300);
   EXPECT_NE(tty.find("%"), std::string::npos);
 }

@@ -117,7 +117,7 @@ TEST(ReportBrowser, GroupReportHasTheMatrixAndThumbnailsWhenAsked) {
 
   // Thumbnails: a video input gets one face crop, and only with --thumbnails.
   if (!fs::exists(kReal)) GTEST_SKIP() << "thumbnail part skipped: " << kReal << " absent (../shared)";
-  out = Capture(kBin + " analyze -q --surrogates 50 --thumbnails --name V=" + kReal + " -o " + t / "v " + kReal + " " + csvs[0] +
+  out = Capture(kBin + " analyze -q --surrogates 99 --thumbnails --name V=" + kReal + " -o " + t / "v " + kReal + " " + csvs[0] +
                     " 2>&1",
                 &code);
   ASSERT_EQ(code, 0) << out;

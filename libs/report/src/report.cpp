@@ -111,13 +111,20 @@ Status ValidateSummary(const json& j, const std::string& file) {
       const json& p = (*prs)[i];
       c.Need(p, b, "a", Kind::kString);
       c.Need(p, b, "b", Kind::kString);
-      c.Need(p, b, "synchrony.peak_r_mean", Kind::kNumOrNull);
+      c.Need(p, b, "synchrony.r", Kind::kNumOrNull);
+      c.Need(p, b, "synchrony.tested", Kind::kBool);
+      c.Need(p, b, "synchrony.not_tested", Kind::kStrOrNull);
+      c.Need(p, b, "synchrony.verdict", Kind::kString);
+      c.Need(p, b, "synchrony.method", Kind::kString);
       c.Need(p, b, "synchrony.p", Kind::kNumOrNull);
       c.Need(p, b, "synchrony.z", Kind::kNumOrNull);
+      for (const char* k : {"mean", "lo95", "hi95"}) c.Need(p, b, std::string("synchrony.chance.") + k, Kind::kNumOrNull);
       c.Need(p, b, "leader.id", Kind::kStrOrNull);
       c.Need(p, b, "leader.follower", Kind::kStrOrNull);
       c.Need(p, b, "leader.lag_s", Kind::kNumOrNull);
       c.Need(p, b, "leader.p", Kind::kNumOrNull);
+      c.Need(p, b, "leader.tested", Kind::kBool);
+      c.Need(p, b, "leader.not_tested", Kind::kStrOrNull);
       c.Need(p, b, "leader.lag_source", Kind::kString);
       for (const char* mode : {"strict", "broad"})
         for (const char* dir : {"a_to_b", "b_to_a"}) {
@@ -126,12 +133,20 @@ Status ValidateSummary(const json& j, const std::string& file) {
           c.Need(p, b, m + "count", Kind::kNumber);
           c.Need(p, b, m + "expected", Kind::kNumOrNull);
           c.Need(p, b, m + "p", Kind::kNumOrNull);
+          c.Need(p, b, m + "tested", Kind::kBool);
+          c.Need(p, b, m + "not_tested", Kind::kStrOrNull);
+          c.Need(p, b, m + "verdict", Kind::kString);
+          c.Need(p, b, m + "chance.mean", Kind::kNumOrNull);
           c.Need(p, b, m + "median_latency_s", Kind::kNumOrNull);
         }
-      c.Need(p, b, "contagion.ok", Kind::kBool);
+      c.Need(p, b, "contagion.tested", Kind::kBool);
+      c.Need(p, b, "contagion.not_tested", Kind::kStrOrNull);
+      c.Need(p, b, "contagion.verdict", Kind::kString);
+      c.Need(p, b, "contagion.r", Kind::kNumOrNull);
       c.Need(p, b, "contagion.p", Kind::kNumOrNull);
       c.Need(p, b, "contagion.leader", Kind::kStrOrNull);
       c.Need(p, b, "contagion.lag_s", Kind::kNumOrNull);
+      c.Need(p, b, "contagion.chance.mean", Kind::kNumOrNull);
       c.Need(p, b, "rapport.index", Kind::kNumOrNull);
       if (const json* ci = c.Need(p, b, "rapport.ci95", Kind::kArray); ci != nullptr && ci->size() != 2)
         return InvalidInput(file + ": " + b + ".rapport.ci95: must hold two values");

@@ -38,8 +38,11 @@ std::string Read(const std::string& path) {
   return s.str();
 }
 
+json Chance(double mean, double lo, double hi) { return {{"mean", mean}, {"lo95", lo}, {"hi95", hi}, {"n", 1000}}; }
+
 json Stat(int count) {
-  return {{"events", 10}, {"count", count}, {"expected", 2.5}, {"p", 0.01}, {"median_latency_s", 0.6}, {"index", 1.0}};
+  return {{"events", 10}, {"count", count}, {"expected", 2.5}, {"p", 0.01}, {"median_latency_s", 0.6}, {"index", 1.0},
+          {"tested", true}, {"not_tested", nullptr}, {"verdict", "more than chance (p 0.010)"}, {"chance", Chance(2.5, 0, 5)}};
 }
 
 // A complete, small analysis folder of two participants.
@@ -53,15 +56,21 @@ json MakeAnalysis(const Folder& f, const std::vector<std::string>& ids = {"A", "
     for (size_t k = i + 1; k < ids.size(); ++k) {
       pairs.push_back({{"a", ids[i]},
                        {"b", ids[k]},
-                       {"synchrony", {{"peak_r_mean", 0.5}, {"p", 0.001}, {"z", 4.0}, {"channels", 13}}},
+                       {"synchrony",
+                        {{"r", 0.5}, {"p", 0.001}, {"z", 4.0}, {"channels", 13}, {"tested", true}, {"not_tested", nullptr},
+                         {"verdict", "more than chance (p 0.001)"}, {"method", "block bootstrap of B's time line (mean block 5 s), 1000 surrogates"},
+                         {"chance", Chance(0.05, 0.01, 0.1)}}},
                        {"leader",
-                        {{"id", ids[i]}, {"follower", ids[k]}, {"lag_s", 0.6}, {"p", 0.002}, {"lag_source", "answer latency"},
+                        {{"id", ids[i]}, {"follower", ids[k]}, {"lag_s", 0.6}, {"p", 0.002}, {"lag_source", "answer latency"}, {"tested", true},
+                         {"not_tested", nullptr}, {"verdict", "more than chance (p 0.002)"}, {"chance_asym", Chance(0, -0.03, 0.03)},
                          {"coupling_lag_s", 0.58},
                          {"from_events", {{"id", ids[i]}, {"excess_a_to_b", 4.0}, {"excess_b_to_a", 0.5}, {"p", 0.03}}}}},
                        {"mimicry",
                         {{"strict", {{"a_to_b", Stat(5)}, {"b_to_a", Stat(1)}}}, {"broad", {{"a_to_b", Stat(2)}, {"b_to_a", Stat(0)}}}}},
-                       {"contagion", {{"ok", true}, {"leader", ids[i]}, {"lag_s", 0.7}, {"p", 0.02}, {"coupling_peak", 0.2}, {"direction_p", 0.1}}},
-                       {"rapport", {{"index", 55.0}, {"ci95", {50.0, 60.0}}, {"heuristic", true}}}});
+                       {"contagion",
+                        {{"tested", true}, {"not_tested", nullptr}, {"verdict", "more than chance (p 0.020)"}, {"r", 0.2}, {"leader", ids[i]},
+                         {"lag_s", 0.7}, {"p", 0.02}, {"direction_p", 0.1}, {"chance", Chance(0.05, 0.01, 0.1)}}},
+                       {"rapport", {{"index", 55.0}, {"ci95", {50.0, 60.0}}, {"heuristic", true}, {"chance", Chance(40, 35, 45)}}}});
       for (int w = 0; w < 10; ++w) {
         for (int l = -20; l <= 20; l += 5)
           lagmap += ids[i] + "," + ids[k] + "," + std::to_string(w * 0.5) + "," + std::to_string(l / 10.0) + "," +

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include <fmt/format.h>
+
 #include "mimicry/sync/xcorr.h"
 
 namespace mimicry::sync {
@@ -40,12 +42,22 @@ double Median(std::vector<double> v) {
 
 struct Counts {
   int strict = 0, broad = 0;
+  double prompt_strict = 0, prompt_broad = 0;  // sums of the answers' promptness (0..1)
 };
-Counts Count(const std::vector<Match>& m) {
+// Promptness of an answer: 1 at the earliest latency of the answer window, 0 at the latest.
+Counts Count(const std::vector<Match>& m, const MatchOptions& o) {
   Counts c;
-  for (const auto& x : m) (x.strict ? c.strict : c.broad)++;
+  const double span = std::max(1e-9, o.max_latency_s - o.min_latency_s);
+  for (const auto& x : m) {
+    const double pr = std::clamp((o.max_latency_s - x.latency_s) / span, 0.0, 1.0);
+    (x.strict ? c.strict : c.broad)++;
+    (x.strict ? c.prompt_strict : c.prompt_broad) += pr;
+  }
   return c;
 }
+// The tested statistic: the count, with ties between equal counts broken by the answers'
+// mean promptness (a count of k always ranks below a count of k + 1).
+double Score(int count, double prompt_sum) { return count + (count > 0 ? 0.999 * prompt_sum / count : 0.0); }
 
 }  // namespace
 
@@ -206,91 +218,183 @@ std::vector<Match> MatchEvents(const std::vector<ExprEvent>& from, const std::ve
   return out;
 }
 
+std::vector<ExprEvent> ResampleEvents(const std::vector<ExprEvent>& events, const std::vector<Block>& blocks, double t0_s,
+                                      double unit_s, int64_t n) {
+  std::vector<ExprEvent> out;
+  const double span = static_cast<double>(n) * unit_s;
+  for (const Block& bl : blocks) {
+    const double src = static_cast<double>(bl.src) * unit_s, dst = static_cast<double>(bl.dst) * unit_s,
+                 len = static_cast<double>(bl.len) * unit_s;
+    for (const auto& e : events) {
+      double rel = e.onset_s - t0_s - src;  // the onset's place in the block's source range
+      if (rel < 0) rel += span;
+      if (!(rel < len)) continue;
+      ExprEvent m = e;
+      const double d = t0_s + dst + rel - e.onset_s;
+      m.onset_s += d;
+      m.apex_s += d;
+      m.offset_s += d;
+      out.push_back(std::move(m));
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const ExprEvent& x, const ExprEvent& y) { return x.onset_s < y.onset_s; });
+  return out;
+}
+
+const char* EventSurrogateName(EventSurrogate k) {
+  switch (k) {
+    case EventSurrogate::kAuto: return "auto";
+    case EventSurrogate::kBlockBootstrap: return "bootstrap";
+    case EventSurrogate::kCircularShift: return "circular";
+    case EventSurrogate::kSegmentShuffle: return "segment";
+    case EventSurrogate::kJitter: return "jitter";
+  }
+  return "auto";
+}
+
+namespace {
+double EventBlockS(const MimicryOptions& o) { return o.block_s > 0 ? o.block_s : std::max(5.0, o.match.max_latency_s + 2); }
+}  // namespace
+
+EventSurrogate ResolveEventKind(const MimicryOptions& o, double duration_s) {
+  if (o.kind != EventSurrogate::kAuto) return o.kind;
+  return duration_s < o.segment_from_s ? EventSurrogate::kBlockBootstrap : EventSurrogate::kSegmentShuffle;
+}
+
+double MimicryMinSpanS(const MimicryOptions& o, EventSurrogate k) {
+  switch (k) {
+    case EventSurrogate::kCircularShift: return 2 * o.min_shift_s + 19 * o.match.max_latency_s;
+    case EventSurrogate::kSegmentShuffle: return 4 * o.segment_s;
+    case EventSurrogate::kJitter: return 2 * o.jitter_s;
+    default: return 3 * EventBlockS(o);
+  }
+}
+
 MimicryResult Mimicry(const std::vector<ExprEvent>& a, const std::vector<ExprEvent>& b, double t0_s,
                       double duration_s, const MimicryOptions& o) {
   MimicryResult r;
   r.ab = MatchEvents(a, b, o.match);
   r.ba = MatchEvents(b, a, o.match);
-  const Counts ab = Count(r.ab), ba = Count(r.ba);
+  const Counts ab = Count(r.ab, o.match), ba = Count(r.ba, o.match);
   auto latency = [](const std::vector<Match>& m, bool strict) {
     std::vector<double> l;
     for (const auto& x : m)
       if (x.strict == strict) l.push_back(x.latency_s);
     return l.empty() ? kNaN : Median(l);
   };
-  r.strict_ab = {static_cast<int>(a.size()), ab.strict, 0, 0, 1, latency(r.ab, true)};
-  r.broad_ab = {static_cast<int>(a.size()), ab.broad, 0, 0, 1, latency(r.ab, false)};
-  r.strict_ba = {static_cast<int>(b.size()), ba.strict, 0, 0, 1, latency(r.ba, true)};
-  r.broad_ba = {static_cast<int>(b.size()), ba.broad, 0, 0, 1, latency(r.ba, false)};
-  const bool can_shift = duration_s > 2 * o.min_shift_s;
-  if (o.surrogates <= 0 || (o.kind == EventSurrogate::kCircularShift && !can_shift)) {
-    for (MimicryStat* s : {&r.strict_ab, &r.broad_ab, &r.strict_ba, &r.broad_ba}) {
-      s->expected = kNaN;
-      s->index = kNaN;
-      s->p = kNaN;
-    }
-    r.direction_p = kNaN;
-    return r;
+  auto init = [](MimicryStat& s, int events, int count, double lat) {
+    s.events = events;
+    s.count = count;
+    s.median_latency_s = lat;
+    s.expected = s.index = s.p = kNaN;
+  };
+  init(r.strict_ab, static_cast<int>(a.size()), ab.strict, latency(r.ab, true));
+  init(r.broad_ab, static_cast<int>(a.size()), ab.broad, latency(r.ab, false));
+  init(r.strict_ba, static_cast<int>(b.size()), ba.strict, latency(r.ba, true));
+  init(r.broad_ba, static_cast<int>(b.size()), ba.broad, latency(r.ba, false));
+  r.direction_p = kNaN;
+  r.kind = ResolveEventKind(o, duration_s);
+  MimicryStat* stats[4] = {&r.strict_ab, &r.broad_ab, &r.strict_ba, &r.broad_ba};
+  // Which directions can be tested.
+  std::string why;
+  const double need = MimicryMinSpanS(o, r.kind);
+  if (o.surrogates <= 0) why = "no surrogates were asked for (--surrogates 0)";
+  else if (duration_s + 1e-9 < need)
+    why = fmt::format("the session ({:.1f} s) is shorter than the {:.0f} s this test needs ({} surrogates)", duration_s, need,
+                      EventSurrogateName(r.kind));
+  for (int i = 0; i < 4; ++i) {
+    const bool ab_dir = i < 2;
+    const size_t leader = ab_dir ? a.size() : b.size(), follower = ab_dir ? b.size() : a.size();
+    if (!why.empty()) stats[i]->not_tested = why;
+    else if (leader == 0) stats[i]->not_tested = "the leader showed no expression events";
+    else if (follower == 0) stats[i]->not_tested = "the follower showed no expression events";
+    stats[i]->tested = stats[i]->not_tested.empty();
   }
-  Rng rng(o.seed);
+  if (!r.strict_ab.tested && !r.strict_ba.tested) return r;
+
+  const int N = o.surrogates;
+  r.surrogates = N;
+  double effective = 0;
+  if (r.kind == EventSurrogate::kCircularShift)
+    effective = std::max(0.0, std::floor((duration_s - 2 * o.min_shift_s) / o.match.max_latency_s));
+  r.p_floor = r.kind == EventSurrogate::kCircularShift ? 1.0 / (effective + 1) : 1.0 / (N + 1);
   const int segments = std::max(1, static_cast<int>(std::floor(duration_s / o.segment_s)));
-  std::array<int, 4> k{};  // surrogates at least as large: strict_ab, broad_ab, strict_ba, broad_ba
-  std::array<double, 4> sum{};
-  int kdir = 0;
-  std::vector<std::array<int, 4>> sur;
-  sur.reserve(static_cast<size_t>(o.surrogates));
-  std::vector<ExprEvent> moved = b;
-  for (int s = 0; s < o.surrogates; ++s) {
-    if (o.kind == EventSurrogate::kCircularShift) {
+  // The bootstrap works on a 100-Hz grid of the session.
+  const int64_t grid = std::max<int64_t>(1, std::lround(duration_s * 100));
+  const double block = EventBlockS(o);
+  std::vector<std::array<double, 4>> sur(static_cast<size_t>(N)), score(static_cast<size_t>(N));
+  std::vector<ExprEvent> moved;
+  for (int s = 0; s < N; ++s) {
+    Rng rng = SurrogateRng(o.seed, s);
+    moved.clear();
+    auto place = [&](const ExprEvent& e, double d) {
+      ExprEvent m = e;
+      m.onset_s += d;
+      m.apex_s += d;
+      m.offset_s += d;
+      moved.push_back(std::move(m));
+    };
+    if (r.kind == EventSurrogate::kCircularShift) {
       const double shift = o.min_shift_s + rng.Uniform() * (duration_s - 2 * o.min_shift_s);
-      for (size_t i = 0; i < b.size(); ++i) {
-        double t = b[i].onset_s - t0_s + shift;
-        t = std::fmod(t, duration_s);
-        const double d = t + t0_s - b[i].onset_s;
-        moved[i] = b[i];
-        moved[i].onset_s += d;
-        moved[i].apex_s += d;
-        moved[i].offset_s += d;
+      for (const auto& e : b) {
+        const double t = std::fmod(e.onset_s - t0_s + shift, duration_s);
+        place(e, t + t0_s - e.onset_s);
       }
-    } else {
+    } else if (r.kind == EventSurrogate::kJitter) {
+      // Each event moves to a uniform place inside its own jitter_s-long bin of the session.
+      for (const auto& e : b) {
+        const double rel = e.onset_s - t0_s;
+        const double bin = std::floor(rel / o.jitter_s) * o.jitter_s;
+        const double width = std::min(o.jitter_s, duration_s - bin);
+        place(e, bin + rng.Uniform() * width - rel);
+      }
+      std::sort(moved.begin(), moved.end(), [](const ExprEvent& x, const ExprEvent& y) { return x.onset_s < y.onset_s; });
+    } else if (r.kind == EventSurrogate::kSegmentShuffle) {
       std::vector<int> perm(static_cast<size_t>(segments));
       for (int i = 0; i < segments; ++i) perm[static_cast<size_t>(i)] = i;
       for (int i = segments - 1; i > 0; --i) std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(rng.Int(0, i))]);
-      for (size_t i = 0; i < b.size(); ++i) {
-        const double rel = b[i].onset_s - t0_s;
-        const int seg = std::min(segments - 1, static_cast<int>(rel / o.segment_s));
-        const double d = (perm[static_cast<size_t>(seg)] - seg) * o.segment_s;
-        moved[i] = b[i];
-        moved[i].onset_s += d;
-        moved[i].apex_s += d;
-        moved[i].offset_s += d;
+      for (const auto& e : b) {
+        const int seg = std::min(segments - 1, static_cast<int>((e.onset_s - t0_s) / o.segment_s));
+        place(e, (perm[static_cast<size_t>(seg)] - seg) * o.segment_s);
       }
+    } else {
+      // Blocks may come from anywhere, their own place included: excluding offsets near zero
+      // inflated the size (bench/calibration.sh, 2026-12).
+      moved = ResampleEvents(b, StationaryBootstrap(grid, block * 100, rng, 0), t0_s,
+                             0.01, grid);
     }
-    const Counts sab = Count(MatchEvents(a, moved, o.match)), sba = Count(MatchEvents(moved, a, o.match));
-    const std::array<int, 4> c = {sab.strict, sab.broad, sba.strict, sba.broad};
-    sur.push_back(c);
-    const std::array<int, 4> obs = {ab.strict, ab.broad, ba.strict, ba.broad};
-    for (int i = 0; i < 4; ++i) {
-      k[static_cast<size_t>(i)] += c[static_cast<size_t>(i)] >= obs[static_cast<size_t>(i)] ? 1 : 0;
-      sum[static_cast<size_t>(i)] += c[static_cast<size_t>(i)];
-    }
+    const Counts sab = Count(MatchEvents(a, moved, o.match), o.match), sba = Count(MatchEvents(moved, a, o.match), o.match);
+    sur[static_cast<size_t>(s)] = {static_cast<double>(sab.strict), static_cast<double>(sab.broad), static_cast<double>(sba.strict),
+                                   static_cast<double>(sba.broad)};
+    score[static_cast<size_t>(s)] = {Score(sab.strict, sab.prompt_strict), Score(sab.broad, sab.prompt_broad),
+                                     Score(sba.strict, sba.prompt_strict), Score(sba.broad, sba.prompt_broad)};
   }
-  const double N = static_cast<double>(o.surrogates);
-  MimicryStat* stats[4] = {&r.strict_ab, &r.broad_ab, &r.strict_ba, &r.broad_ba};
+  const std::array<double, 4> observed = {Score(ab.strict, ab.prompt_strict), Score(ab.broad, ab.prompt_broad),
+                                          Score(ba.strict, ba.prompt_strict), Score(ba.broad, ba.prompt_broad)};
   for (int i = 0; i < 4; ++i) {
-    MimicryStat& s = *stats[i];
-    s.expected = sum[static_cast<size_t>(i)] / N;
-    s.p = (k[static_cast<size_t>(i)] + 1) / (N + 1);
-    s.index = s.events > s.expected ? (s.count - s.expected) / (s.events - s.expected) : kNaN;
+    MimicryStat& st = *stats[i];
+    if (!st.tested) continue;
+    std::vector<double> v(static_cast<size_t>(N)), sc(static_cast<size_t>(N));
+    for (int s = 0; s < N; ++s) {
+      v[static_cast<size_t>(s)] = sur[static_cast<size_t>(s)][static_cast<size_t>(i)];
+      sc[static_cast<size_t>(s)] = score[static_cast<size_t>(s)][static_cast<size_t>(i)];
+    }
+    st.chance = ChanceOf(v);
+    st.expected = st.chance.mean;
+    st.p = std::max(r.p_floor, UpperP(observed[static_cast<size_t>(i)], sc));
+    st.index = st.events > st.expected ? (st.count - st.expected) / (st.events - st.expected) : kNaN;
   }
   // Direction: excess answers b->a minus excess a->b, against the surrogates' spread.
-  const double e_ab = r.strict_ab.expected + r.broad_ab.expected, e_ba = r.strict_ba.expected + r.broad_ba.expected;
-  const double obs = (ab.strict + ab.broad - e_ab) - (ba.strict + ba.broad - e_ba);
-  for (const auto& c : sur) {
-    const double d = (c[0] + c[1] - e_ab) - (c[2] + c[3] - e_ba);
-    kdir += std::abs(d) >= std::abs(obs) ? 1 : 0;
+  if (r.strict_ab.tested && r.strict_ba.tested) {
+    const double e_ab = r.strict_ab.expected + r.broad_ab.expected, e_ba = r.strict_ba.expected + r.broad_ba.expected;
+    const double obs = (ab.strict + ab.broad - e_ab) - (ba.strict + ba.broad - e_ba);
+    std::vector<double> d(static_cast<size_t>(N));
+    for (int s = 0; s < N; ++s) {
+      const auto& c = sur[static_cast<size_t>(s)];
+      d[static_cast<size_t>(s)] = std::abs((c[0] + c[1] - e_ab) - (c[2] + c[3] - e_ba));
+    }
+    r.direction_p = std::max(r.p_floor, UpperP(std::abs(obs), d));
   }
-  r.direction_p = (kdir + 1) / (N + 1);
   return r;
 }
 

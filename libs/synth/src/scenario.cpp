@@ -23,6 +23,13 @@ class Rng {
     return z ^ (z >> 31);
   }
   double Uniform(double a, double b) { return a + (b - a) * static_cast<double>(Next() >> 11) * 0x1.0p-53; }
+  // A gap between spontaneous expressions averaging (lo + hi) / 2: uniform in [lo, hi]
+  // (regular timing), or at least 1.5 s plus a gamma(2) amount (irregular: CV about 0.7).
+  double Gap(double lo, double hi, bool irregular) {
+    if (!irregular) return Uniform(lo, hi);
+    const double scale = ((lo + hi) / 2 - 1.5) / 2;
+    return 1.5 - scale * (std::log(1 - Uniform(0, 1)) + std::log(1 - Uniform(0, 1)));
+  }
   bool Chance(double p) { return Uniform(0, 1) < p; }
   size_t Pick(size_t n) { return static_cast<size_t>(Uniform(0, static_cast<double>(n))) % n; }
 
@@ -301,23 +308,25 @@ Result<Scenario> MakePreset(const PresetOptions& o) {
   if (mirrors) {
     s.mirror_from = "A";
     s.mirror_to = "B";
-    s.mirror_probability = 0.7;
+    s.mirror_probability = o.preset == "demo" ? 0.9 : 0.7;
     s.mirror_lag_s = o.lag_s;
   }
   Rng rng(o.seed);
   int id = 0;
   // A's spontaneous events, 4-6.5 s apart.
   std::vector<Event> a_events;
-  // (demo: 6.5-9 s apart, leaving room for B's own events that A can answer.)
-  const double a_lo = o.preset == "demo" ? 6.5 : 4.0, a_hi = o.preset == "demo" ? 9.0 : 6.5;
-  for (double t = rng.Uniform(1.0, 2.0); t < o.duration_s - 5.0; t += rng.Uniform(a_lo, a_hi)) {
+  // (demo: 3.5-5 s apart, a clear effect: B answers 90% of them.)
+  const double a_lo = o.preset == "demo" ? 3.5 : 4.0, a_hi = o.preset == "demo" ? 5.0 : 6.5;
+  const bool irr = o.irregular;
+  const double last = o.duration_s - (irr ? 3.0 : 5.0);
+  for (double t = irr ? rng.Uniform(0, a_hi) : rng.Uniform(1.0, 2.0); t < last; t += rng.Gap(a_lo, a_hi, irr)) {
     const Action& act = kRepertoire[rng.Pick(std::size(kRepertoire))];
     a_events.push_back(MakeEvent(rng, id++, 0, act.aus, t));
   }
   s.events = a_events;
   // B's answers (dyad), then B's own spontaneous events in the gaps.
   for (const Event& a : a_events) {
-    const bool answer = mirrors && rng.Chance(0.7);
+    const bool answer = mirrors && rng.Chance(s.mirror_probability);
     const double lag = o.lag_s + rng.Uniform(-0.1, 0.1);
     const bool broad = o.mode == "broad" || (o.mode == "mixed" && rng.Chance(0.5));
     if (!answer) continue;
@@ -327,7 +336,7 @@ Result<Scenario> MakePreset(const PresetOptions& o) {
   }
   // (demo: B's own events are tried every 2-4 s, so that A has some to answer.)
   const double b_lo = o.preset == "demo" ? 2.0 : 9.0, b_hi = o.preset == "demo" ? 4.0 : 14.0;
-  for (double t = rng.Uniform(3.0, 6.0); t < o.duration_s - 5.0; t += rng.Uniform(b_lo, b_hi)) {
+  for (double t = irr ? rng.Uniform(0, b_hi) : rng.Uniform(3.0, 6.0); t < last; t += rng.Gap(b_lo, b_hi, irr)) {
     // Spontaneous events of B answer nothing; keep them clear of A's events so that they
     // do not count as answers by chance (the null preset has chance coincidences anyway).
     const bool near_a = std::any_of(a_events.begin(), a_events.end(),
@@ -337,7 +346,7 @@ Result<Scenario> MakePreset(const PresetOptions& o) {
     const Event b = MakeEvent(rng, id++, 1, act.aus, t);
     s.events.push_back(b);
     // demo: mimicry both ways, A leading more: A answers B's own events with p = 0.3.
-    if (o.preset == "demo" && rng.Chance(0.3)) {
+    if (o.preset == "demo" && rng.Chance(0.25)) {
       const bool broad = rng.Chance(0.5);
       const Event a = MakeEvent(rng, id++, 0, broad ? BroadCounterpart(b.aus) : b.aus, b.onset_s + o.lag_s + rng.Uniform(-0.1, 0.1));
       s.events.push_back(a);

@@ -18,6 +18,12 @@
   function fmt(v, d) { return v === null || v === undefined || !isFinite(v) ? 'NA' : Number(v).toFixed(d === undefined ? 2 : d); }
   function fmtP(p) { return p === null || p === undefined ? 'NA' : (p < 0.001 ? '< 0.001' : Number(p).toFixed(3)); }
   function sig(p) { return p !== null && p !== undefined && p < 0.05; }
+  function cap(t) { t = String(t || ''); return t.charAt(0).toUpperCase() + t.slice(1); }
+  // A surrogate chance level: "mean [lo95, hi95]"; "NA" when none was computed.
+  function chanceText(c, d) {
+    if (!c || c.mean === null || c.mean === undefined) return 'NA';
+    return fmt(c.mean, d) + ' [' + fmt(c.lo95, d) + ', ' + fmt(c.hi95, d) + ']';
+  }
   function pairKey(pr) { return pr.a + '|' + pr.b; }
   function safeId(s) { return String(s).replace(/[^A-Za-z0-9_-]/g, '_'); }
   var main = document.getElementById('main');
@@ -225,23 +231,29 @@
     var m = pr.mimicry, L = pr.leader;
     function card(k, v, meaning) { return el('div', { 'class': 'card' }, [el('div', { 'class': 'k', text: k }), el('div', { 'class': 'v', text: v }), el('div', { 'class': 'm', text: meaning })]); }
     var sync = pr.synchrony;
+    // Every verdict comes from summary.json ("more than chance (p ...)", "not more than
+    // chance", "not tested: <reason>"); a value is always shown beside its chance level.
+    function answers(n) { return n + (n === 1 ? ' answer' : ' answers'); }
+    function mim(d) {
+      var st = m.strict[d], br = m.broad[d];
+      if (!st.tested && !br.tested) return 'Not tested: ' + st.not_tested + '.';
+      return st.count + ' strict (chance ' + chanceText(st.chance, 1) + ': ' + st.verdict + ') + ' + br.count + ' broad (chance ' +
+        chanceText(br.chance, 1) + ': ' + br.verdict + ').';
+    }
     var cards = [
-      card('Synchrony (peak r)', fmt(sync.peak_r_mean) + '  p ' + fmtP(sync.p),
-        sig(sync.p) ? 'Their expressions move together more than in ' + S.parameters.surrogates + ' time-shifted versions of the same two recordings.'
-                    : 'Not more than chance: time-shifted versions of the same recordings move together as much.'),
-      card('Who leads', L.id === null ? 'NA' : L.id + ' by ' + fmt(L.lag_s) + ' s',
-        L.id === null ? 'Not enough data.' : (sig(L.p) ? L.follower + ' tends to follow ' + L.id + ' (p ' + fmtP(L.p) + ').'
-          : 'The direction is not clear (p ' + fmtP(L.p) + '); ' + L.id + ' is only the best guess.')),
-      card('Mimicry ' + pr.a + ' → ' + pr.b, (m.strict.a_to_b.count + m.broad.a_to_b.count) + ' answers',
-        m.strict.a_to_b.count + ' strict + ' + m.broad.a_to_b.count + ' broad, against ' + fmt(m.strict.a_to_b.expected, 1) + ' + ' +
-        fmt(m.broad.a_to_b.expected, 1) + ' by chance (p ' + fmtP(m.strict.a_to_b.p) + ', ' + fmtP(m.broad.a_to_b.p) + ').'),
-      card('Mimicry ' + pr.b + ' → ' + pr.a, (m.strict.b_to_a.count + m.broad.b_to_a.count) + ' answers',
-        m.strict.b_to_a.count + ' strict + ' + m.broad.b_to_a.count + ' broad, against ' + fmt(m.strict.b_to_a.expected, 1) + ' + ' +
-        fmt(m.broad.b_to_a.expected, 1) + ' by chance (p ' + fmtP(m.strict.b_to_a.p) + ', ' + fmtP(m.broad.b_to_a.p) + ').'),
-      card('Emotional contagion (valence)', pr.contagion.ok ? 'from ' + pr.contagion.leader + ', p ' + fmtP(pr.contagion.p) : 'NA',
-        pr.contagion.ok ? (sig(pr.contagion.p) ? 'Valence spreads from ' + pr.contagion.leader + ' after ' + fmt(pr.contagion.lag_s) + ' s.' : 'No valence coupling beyond chance.') : 'Not enough data.'),
+      card('Synchrony (pooled r)', sync.tested ? fmt(sync.r) + '  chance ' + chanceText(sync.chance) : 'not tested',
+        sync.tested ? cap(sync.verdict) + ', against ' + sync.method + '.' : 'Not tested: ' + sync.not_tested + '.'),
+      card('Who leads', !L.tested ? 'not tested' : (L.id === null ? 'no direction' : L.id + ' by ' + fmt(L.lag_s) + ' s'),
+        !L.tested ? 'Not tested: ' + L.not_tested + '.' :
+          (sig(L.p) ? L.follower + ' follows ' + L.id + ' (p ' + fmtP(L.p) + ').'
+                    : 'The direction is not more than chance (p ' + fmtP(L.p) + ')' + (L.id ? '; ' + L.id + ' is only the larger side.' : '.'))),
+      card('Mimicry ' + pr.a + ' → ' + pr.b, answers(m.strict.a_to_b.count + m.broad.a_to_b.count), mim('a_to_b')),
+      card('Mimicry ' + pr.b + ' → ' + pr.a, answers(m.strict.b_to_a.count + m.broad.b_to_a.count), mim('b_to_a')),
+      card('Emotional contagion (valence)', pr.contagion.tested ? 'r ' + fmt(pr.contagion.r) + '  chance ' + chanceText(pr.contagion.chance) : 'not tested',
+        pr.contagion.tested ? (sig(pr.contagion.p) ? 'Valence spreads from ' + pr.contagion.leader + ' after ' + fmt(pr.contagion.lag_s) + ' s (p ' + fmtP(pr.contagion.p) + ').'
+                                                   : cap(pr.contagion.verdict) + '.') : 'Not tested: ' + pr.contagion.not_tested + '.'),
       card('Rapport (heuristic, 0–100)', fmt(pr.rapport.index, 0) + ' [' + fmt(pr.rapport.ci95[0], 0) + ', ' + fmt(pr.rapport.ci95[1], 0) + ']',
-        'A descriptive blend of smile and valence synchrony and answered expressions; not a validated scale.')
+        'Chance ' + chanceText(pr.rapport.chance, 0) + ' (the same blend on surrogate pairs). A descriptive blend of smile and valence synchrony and answered expressions; not a validated scale.')
     ];
     ov.appendChild(el('div', { 'class': 'cards' }, cards));
   });
@@ -299,7 +311,7 @@
       };
     });
     var L = pr.leader, ld = D.lag_distributions[key];
-    var verdict = L.id === null ? 'Leader: not enough data.' :
+    var verdict = !L.tested ? 'Leader: not tested: ' + L.not_tested + '.' : L.id === null ? 'No direction.' :
       (sig(L.p) ? L.id + ' leads: ' + L.follower + ' follows after ' + fmt(L.lag_s) + ' s (p ' + fmtP(L.p) + ').'
                 : 'No clear leader (p ' + fmtP(L.p) + '); the larger side is ' + L.id + ' at ' + fmt(L.lag_s) + ' s.');
     var ev = L.from_events;
@@ -314,13 +326,13 @@
         xAxis: { type: 'category', data: ld.lags, name: 'lag (s)', nameLocation: 'middle', nameGap: 28 },
         yAxis: { type: 'value', name: 'windows' },
         series: [{ type: 'bar', name: 'windows', data: ld.counts, itemStyle: { color: '#64748b' },
-                   markLine: L.id === null ? undefined : { symbol: 'none', label: { formatter: 'leader lag' },
+                   markLine: (L.id === null || L.lag_s === null) ? undefined : { symbol: 'none', label: { formatter: 'leader lag' },
                      data: [{ xAxis: String(Math.round((L.id === pr.a ? 1 : -1) * L.lag_s * 10) / 10) }] } }]
       };
     });
     right.appendChild(el('p', { 'class': 'verdict', text: verdict }));
     right.appendChild(el('p', { text: 'The lag is the ' + L.lag_source + ' (' + fmt(L.lag_s) + ' s; the pooled cross-correlation peaks at ' + fmt(L.coupling_lag_s) +
-      ' s). p compares the asymmetry of the cross-correlation with ' + S.parameters.surrogates + ' ' + S.parameters.correlation_surrogate + ' surrogates.' }));
+      ' s). p compares the asymmetry of the cross-correlation (mean r at positive minus negative lags) with ' + pr.synchrony.method + '; chance asymmetry ' + chanceText(L.chance_asym, 3) + '.' }));
     if (ev) right.appendChild(el('p', { text: 'By events: answers beyond chance ' + pr.a + ' → ' + pr.b + ' ' + fmt(ev.excess_a_to_b, 1) + ', ' + pr.b + ' → ' + pr.a + ' ' +
       fmt(ev.excess_b_to_a, 1) + (ev.id ? '; more from ' + ev.id + ' (p ' + fmtP(ev.p) + ').' : '.') }));
     var rp = D.rapport[key];
@@ -406,11 +418,12 @@
   // ---- Group matrix ------------------------------------------------------------------------
   if (P.length > 2) {
     var gs = section('group', 'Group');
-    gs.appendChild(el('p', { 'class': 'note', text: 'Synchrony (mean peak r) of every pair; group synchrony index ' + fmt(S.group ? S.group.synchrony_index : null) + '.' }));
+    gs.appendChild(el('p', { 'class': 'note', text: 'Synchrony (pooled r at the best lag) of every pair; group synchrony index ' + fmt(S.group ? S.group.synchrony_index : null) +
+      (S.group && S.group.chance ? ', chance ' + chanceText(S.group.chance) : '') + '.' }));
     chart(gs, 'group', '', function () {
       var cells = [];
       S.pairs.forEach(function (pr) {
-        var i = P.indexOf(pr.a), j = P.indexOf(pr.b), v = pr.synchrony.peak_r_mean;
+        var i = P.indexOf(pr.a), j = P.indexOf(pr.b), v = pr.synchrony.r;
         if (v === null) return;
         cells.push([i, j, Math.round(v * 1000) / 1000]); cells.push([j, i, Math.round(v * 1000) / 1000]);
       });
@@ -431,12 +444,12 @@
     ' s stay gaps). Channels are cleaned, baseline-corrected and standardised per person. Synchrony is windowed lagged cross-correlation with peak picking (' +
     pm.mimicry_window.window_s + '-s windows every ' + pm.mimicry_window.step_s + ' s, lags ±' + pm.mimicry_window.max_lag_s + ' s; session scale ' +
     pm.session_window.window_s + ' s). Its p values compare the pooled local cross-correlation with ' + pm.surrogates + ' ' + pm.correlation_surrogate +
-    ' surrogates (shifts ≥ ' + pm.min_shift_s + ' s), which keep each person\'s own dynamics and break only their alignment. Expression events are detected per person; an event of the other person ' +
+    ' surrogates (a block bootstrap of one person\'s time line up to 15 min, circular shifts of at least ' + pm.min_shift_s + ' s beyond; each pair says which it used), which keep each person\'s own dynamics and break only their alignment. A test a recording is too short for is reported as not tested, with the reason. Expression events are detected per person; an event of the other person ' +
     pm.answer_latency_s[0] + '–' + pm.answer_latency_s[1] + ' s later is an answer, strict when the action is the same, broad when only the affect is. Chance counts come from ' +
     pm.surrogates + ' ' + pm.event_surrogate + ' event surrogates.' }));
   ms.appendChild(el('h3', { text: 'How to read p and the indices' }));
   ms.appendChild(el('ul', {}, [
-    el('li', { text: 'p is the share of surrogates (plus one) at least as extreme as the observed value: with ' + pm.surrogates + ' surrogates the smallest possible p is ' + fmtP(1 / (pm.surrogates + 1)) + '. p < 0.05 says the two people are more aligned than the same recordings shifted in time; it says nothing about why.' }),
+    el('li', { text: 'p is the share of surrogates (plus one) at least as extreme as the observed value: with ' + pm.surrogates + ' surrogates no p is smaller than ' + fmtP(1 / (pm.surrogates + 1)) + '. p < 0.05 says the two people are more aligned than the same recordings shifted in time; it says nothing about why.' }),
     el('li', { text: 'Per-channel p values in pairs.csv are corrected for multiple channels (Benjamini–Hochberg q). The headline p values here are single pooled tests.' }),
     el('li', { text: 'Peak r is a correlation within short windows and is biased upward by peak picking; compare it with the surrogates, not with zero.' }),
     el('li', { text: 'Answer counts include coincidences; the chance counts estimate how many, and the mimicry index is observed minus chance.' }),

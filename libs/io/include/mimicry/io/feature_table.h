@@ -20,6 +20,10 @@ namespace mimicry::io {
 inline constexpr int kMotionChannels = 8;
 inline constexpr int kFeatureChannels = 17 + 3 + 2 + kMotionChannels;
 
+// The header of every face's series (the channels above, with their units), defined once
+// for the readers and for in-memory producers (synthetic features, live streams).
+SeriesHeader FeatureHeader();
+
 struct FeatureTable {
   std::string path;
   std::string format;            // "mimicry", "openface" or "py-feat"

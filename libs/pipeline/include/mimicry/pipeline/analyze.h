@@ -12,6 +12,7 @@
 #include "mimicry/pipeline/extract.h"
 #include "mimicry/series/uniform.h"
 #include "mimicry/sync/events.h"
+#include "mimicry/sync/pair.h"
 #include "mimicry/sync/xcorr.h"
 
 namespace mimicry::pipeline {
@@ -19,24 +20,30 @@ namespace mimicry::pipeline {
 struct AnalyzeOptions {
   // Two or more recordings (one participant each; the face with the most frames), or one
   // recording with two or more faces (participants P1..Pn from left to right). Videos are
-  // extracted first (cached as OUT/extract/<stem>.csv, reused when newer than the video);
-  // CSVs may be mimicry's, OpenFace 2.0's or py-feat's.
+  // extracted first (cached as OUT/extract/<stem>.csv and reused while the video and the
+  // extraction options are those recorded in its .meta.json); CSVs may be mimicry's,
+  // OpenFace 2.0's or py-feat's. Each pair is analysed on the span both share.
   std::vector<std::string> inputs;
   std::string out_dir;                          // created if missing
   std::map<std::string, std::string> names;     // participant id -> input file (--name ID=FILE)
   std::map<std::string, double> offsets_s;      // participant id -> seconds added to its clock
-  double rate_hz = 30;                          // the common clock
-  double max_gap_s = 0.25;                      // resampling never bridges a longer gap
+  double rate_hz = 30;                          // the common clock (Hz), 5..240
+  double max_gap_s = 0.25;                      // resampling never bridges a longer gap (s), >= 0
   series::PrepareOptions prepare;               // outliers, baseline, scaling, smoothing
-  sync::WlccOptions mimicry_wlcc{4, 0.5, 2, 0.5};    // windowed cross-correlation, mimicry scale
-  sync::WlccOptions session_wlcc{30, 10, 5, 0.5};    // ... and session scale
+  // Windowed cross-correlation, mimicry scale (also the coupling test's window and lags):
+  // window > step > 0, 0 < max_lag < window.
+  sync::WlccOptions mimicry_wlcc{4, 0.5, 2, 0.5};
+  sync::WlccOptions session_wlcc{30, 10, 5, 0.5};    // ... and session scale (same rules)
+  // Surrogates per test: 0 (no tests: every p is "not tested") or >= 99.
   int surrogates = 1000;
-  uint64_t seed = 1;
-  // Correlation surrogates: circular shifts >= min_shift_s (default) or phase
-  // randomisation; event surrogates: circular shifts (default) or segment shuffling.
-  sync::SurrogateKind correlation_surrogate = sync::SurrogateKind::kCircularShift;
-  sync::EventSurrogate event_surrogate = sync::EventSurrogate::kCircularShift;
-  double min_shift_s = 10;
+  uint64_t seed = 1;                            // same seed, same p-values
+  // Surrogates (sync/surrogate.h): kAuto = the block bootstrap up to 900 s, circular
+  // shifts (>= min_shift_s, p floored by the number of independent shifts) beyond.
+  sync::SurrogateKind correlation_surrogate = sync::SurrogateKind::kAuto;
+  sync::EventSurrogate event_surrogate = sync::EventSurrogate::kAuto;
+  double block_s = 0;                           // bootstrap mean block length (s); 0 = max(5, 2 max_lag + 1)
+  double min_shift_s = 10;                      // circular shifts: at least this far (s)
+  int chance_surrogates = 200;                  // draws for the windowed r's and rapport's chance levels
   sync::EventOptions events;
   sync::MatchOptions match;                     // answer latency window [0.2, 3] s
   ExtractOptions extract;                       // for video inputs (detector, models, ...)
@@ -73,13 +80,27 @@ struct AnalyzeResult {
   size_t report_bytes = 0;
   int participants = 0, pairs = 0;
   double wall_s = 0;
+  // Every pair's results, typed (participant ids a, b as in summary.json).
+  struct Pair {
+    std::string a, b;
+    sync::PairResult result;
+  };
+  std::vector<Pair> found;
 };
+
+// The tests analyze runs for one pair, on two in-memory feature series (the
+// io::FeatureHeader() layout; a first, b second, lag > 0 = b follows a), without reading or
+// writing files: the same path as RunAnalyze (resampling onto one clock, derived channels,
+// preparation, events, sync::AnalyzePair on the span both share). For calibration runs and
+// bindings. Errors: InvalidArgument (options), InvalidInput (no overlap, no usable frames).
+Result<sync::PairResult> AnalyzeSeriesPair(const TimeSeries& a, const TimeSeries& b, const AnalyzeOptions& options);
 
 using AnalyzeProgress = std::function<void(const std::string& stage, double fraction)>;
 
-// Errors: InvalidArgument (fewer than two participants, unknown --name/--offset id),
-// NotFound / InvalidInput naming the file (unreadable input, missing columns, no usable
-// frames, recordings that do not overlap), OutputError.
+// Errors: InvalidArgument (an option out of its range, naming it; fewer than two
+// participants, unknown --name/--offset id), NotFound / InvalidInput naming the file
+// (unreadable input, missing columns, no usable frames, recordings that do not overlap),
+// OutputError.
 Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& options, const AnalyzeProgress& progress = {});
 
 }  // namespace mimicry::pipeline

@@ -46,6 +46,9 @@ struct ExtractOptions {
   std::string output_csv;
   // The metadata sidecar; empty = output_csv with ".csv" replaced by ".meta.json".
   std::string metadata_json;
+  // Written verbatim into the metadata as "cache_key" when not empty (JSON text): analyze and
+  // audience key their extraction cache on it (the input's identity and every option).
+  std::string cache_key;
   // Folder holding the model files above; empty = DefaultModelsDir().
   std::string models_dir;
   // Detector kind and its score threshold.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mimicry/core/status.h"
+#include "mimicry/core/time_series.h"
 #include "mimicry/synth/scenario.h"
 
 namespace mimicry::pipeline {
@@ -39,6 +40,21 @@ using SynthProgressFn = std::function<void(int64_t frame, int64_t total, double 
 // ModelMissing; OutputError for the folder or files.
 Result<SynthSummary> RunSynth(const SynthOptions& options, const SynthProgressFn& progress = {});
 
+// Measurement realism for synthetic feature series (ScenarioFeatures).
+struct FeatureNoise {
+  double sd = 0.3;           // measurement noise SD (AU intensity units, 0-5 scale), >= 0
+  double ar = 0;             // the noise's lag-1 autocorrelation per frame (0 = white), 0..0.99
+  double drift_sd = 0;       // slow baseline drift per AU: SD (intensity units), periods 10-100 s
+  double onset = 0;          // onset transient: each AU starts up to this much higher, decaying ...
+  double onset_tau_s = 2;    // ... with this time constant (s) -- a baseline settling at the start
+};
+
+// What participant `participant` of the scenario shows (ExpressionAt on the scenario's
+// clock: fps and variable frame rate) plus the noise above, clipped to 0..5, as an
+// in-memory feature series (io::FeatureHeader(): AUs and pose; face_x, face_size and the
+// appearance channels NaN). Deterministic for a seed.
+Result<TimeSeries> ScenarioFeatures(const synth::Scenario& s, int participant, const FeatureNoise& noise, uint64_t seed);
+
 // Writes what participant `participant` of the scenario shows (ExpressionAt, the scenario's
 // clock: fps and variable frame rate), plus Gaussian measurement noise of `noise_sd` on
 // every AU (clipped to 0..5), as a mimicry-format feature CSV (timestamp, face_id,
@@ -57,11 +73,15 @@ struct DemoOptions {
 struct DemoSummary {
   std::string call_video, truth_json, features_csv;
   int events = 0, answers_a_to_b = 0, answers_b_to_a = 0;
+  double planted_lag_s = 0;  // B's (and A's) answers follow this long after the expression
   int64_t frames = 0, frames_with_face = 0;
   int faces = 0;
   double synth_s = 0, extract_s = 0, analyze_s = 0;
   std::string analysis_json, analysis_text;  // analysis/summary.json and its text summary
   std::string report_html;                   // analysis/report.html
+  // Planted vs found, side by side (P1 = A, P2 = B): the leader, the follower's lag and the
+  // answers each way. One line per quantity, for the terminal.
+  std::string comparison;
 };
 
 // The demo a new user runs first: a 60-s two-person call with mimicry both ways (A leads

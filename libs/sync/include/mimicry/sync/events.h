@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "mimicry/sync/surrogate.h"
+
 namespace mimicry::sync {
 
 struct Action {
@@ -50,6 +52,13 @@ struct ExprEvent {
 std::vector<ExprEvent> DetectEvents(const std::vector<std::span<const float>>& aus, double t0_s, double rate_hz,
                                     const EventOptions& o);
 
+// Events moved with a resampled time line (sync/surrogate.h): each block takes the events
+// whose onsets fall in its source range [src, src + len) (wrapping modulo n units of
+// unit_s seconds, counted from t0_s), keeping their place within the block; an event can
+// be taken by several blocks or by none. Sorted by onset.
+std::vector<ExprEvent> ResampleEvents(const std::vector<ExprEvent>& events, const std::vector<Block>& blocks, double t0_s,
+                                      double unit_s, int64_t n);
+
 struct MatchOptions {
   double min_latency_s = 0.2;
   double max_latency_s = 3.0;
@@ -70,34 +79,58 @@ struct Match {
 std::vector<Match> MatchEvents(const std::vector<ExprEvent>& from, const std::vector<ExprEvent>& to,
                                const MatchOptions& o);
 
-enum class EventSurrogate { kCircularShift, kSegmentShuffle };
+// Event surrogates move b's events (whole) and keep a's: kBlockBootstrap rebuilds b's time
+// line from blocks copied from random places (sync/surrogate.h), kCircularShift shifts it
+// by >= min_shift_s (wrapping; p floored at 1 / (effective shifts + 1)), kSegmentShuffle
+// permutes segment_s-long segments; kAuto = the block bootstrap below segment_from_s, the
+// segment shuffle from there on (the pair that held its size at every length in
+// bench/calibration.sh; docs/analyze.md has the table).
+enum class EventSurrogate { kAuto, kBlockBootstrap, kCircularShift, kSegmentShuffle, kJitter };
+const char* EventSurrogateName(EventSurrogate k);  // "auto", "bootstrap", "circular", "segment", "jitter"
 
 struct MimicryStat {
   int events = 0;        // events of the leader
   int count = 0;         // answered (strict or broad)
-  double expected = 0;   // mean count over surrogates
+  bool tested = false;   // false: not_tested says why (and expected, index, p are NaN)
+  std::string not_tested;
+  double expected = 0;   // mean count over surrogates (the chance level)
+  Chance chance;         // the surrogate counts: mean and central 95% range
   double index = 0;      // (count - expected) / (events - expected), NaN when events <= expected
-  double p = 1;          // (#{surrogate count >= count} + 1) / (N + 1)
+  double p = 1;          // (#{surrogate count >= count} + 1) / (N + 1), >= the test's p floor
   double median_latency_s = 0;  // NaN without answers
 };
 
 struct MimicryResult {
   MimicryStat strict_ab, strict_ba, broad_ab, broad_ba;  // ab: b answers a
   std::vector<Match> ab, ba;
-  double direction_p = 1;  // surrogate p of |(count_ab - exp_ab) - (count_ba - exp_ba)|
+  double direction_p = 1;  // surrogate p of |(count_ab - exp_ab) - (count_ba - exp_ba)|; NaN when not tested
+  EventSurrogate kind = EventSurrogate::kAuto;  // the kind used (resolved)
+  int surrogates = 0;
+  double p_floor = 0;      // the smallest p these surrogates can honestly give
 };
 
 struct MimicryOptions {
   MatchOptions match;
   int surrogates = 1000;
   uint64_t seed = 1;
-  EventSurrogate kind = EventSurrogate::kCircularShift;
+  EventSurrogate kind = EventSurrogate::kAuto;
+  double block_s = 0;        // block bootstrap: mean block length (s); 0 = max(5, max_latency + 2)
   double min_shift_s = 10;   // circular shifts of b's events: at least this far, wrapping
   double segment_s = 10;     // segment shuffle: b's time line cut into segments this long
+  double jitter_s = 10;      // jitter: each of b's events moves uniformly within its jitter_s-long bin
+  double segment_from_s = 60;  // kAuto: the block bootstrap below this duration (s), segments from it on
 };
 
+// The shortest session (s) the event tests accept with these options and this kind:
+// three bootstrap blocks; circular shifts: 19 effectively different shifts (2 min_shift +
+// 19 max_latency); segments: four segments.
+double MimicryMinSpanS(const MimicryOptions& o, EventSurrogate resolved);
+EventSurrogate ResolveEventKind(const MimicryOptions& o, double duration_s);
+
 // Mimicry in both directions between a and b over a session of `duration_s` seconds
-// starting at t0_s. Surrogates move b's events (whole), keeping a's.
+// starting at t0_s. Surrogates move b's events (whole), keeping a's. A direction is not
+// tested when its leader showed no events, its follower none, or the session is shorter
+// than MimicryMinSpanS.
 MimicryResult Mimicry(const std::vector<ExprEvent>& a, const std::vector<ExprEvent>& b, double t0_s,
                       double duration_s, const MimicryOptions& o);
 

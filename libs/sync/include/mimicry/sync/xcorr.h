@@ -3,16 +3,10 @@
 // Lag convention (fixed everywhere): r(lag) = corr(x(t), y(t + lag)); lag > 0 means y acts
 // lag seconds after x, i.e. x leads and y follows.
 //
-// Two measures:
-//  - Wlcc: windowed lagged cross-correlation with peak picking (Boker et al. 2002): per
-//    window, the lag of the largest r within +-max_lag and that r. Pairwise-complete within
-//    a window; a window with more than max_missing of either side missing is NA.
-//  - Coupling: the time-averaged local cross-correlation curve, pooled over channels: each
-//    series is standardised in a moving window (local mean and SD over window_s), and
-//    C(lag) = sum_t zx(t) zy(t + lag) / #{jointly valid t}. Circular-shift surrogates
-//    (y shifted by s >= min_shift_s, wrapping) reuse one circular cross-correlation
-//    computed by FFT (cv::dft): the surrogate curve for shift s is C(s + lag). This is what
-//    makes 1000 surrogates of an hour cost milliseconds.
+// Wlcc: windowed lagged cross-correlation with peak picking (Boker et al. 2002): per
+// window, the lag of the largest r within +-max_lag and that r. Pairwise-complete within a
+// window; a window with more than max_missing of either side missing is NA. The tested
+// coupling statistic is in sync/coupling.h.
 #pragma once
 
 #include <cstdint>
@@ -51,38 +45,6 @@ struct WlccResult {
 
 // Pre: x.size() == y.size(), rate_hz > 0.
 WlccResult Wlcc(std::span<const float> x, std::span<const float> y, double rate_hz, const WlccOptions& o);
-
-enum class SurrogateKind { kCircularShift, kPhaseRandomised };
-
-struct CouplingOptions {
-  double window_s = 4;       // local standardisation window
-  double max_lag_s = 2;      // the curve is read over -max_lag_s .. +max_lag_s
-  double min_shift_s = 10;   // circular shifts are at least this far from 0 (both ways)
-  int surrogates = 1000;
-  uint64_t seed = 1;
-  SurrogateKind kind = SurrogateKind::kCircularShift;
-};
-
-struct CouplingStat {
-  double peak = 0;     // largest value of the pooled curve over the lag range
-  double lag_s = 0;    // its lag (parabolic refinement between samples)
-  double asym = 0;     // max over lags > 0 minus max over lags < 0 (> 0: x leads)
-};
-
-struct CouplingResult {
-  CouplingStat observed;
-  std::vector<double> curve;          // pooled observed curve, lags -L..L (2L+1 values)
-  std::vector<CouplingStat> null;     // one per surrogate
-  double peak_p = 1;    // (#{null peak >= observed peak} + 1) / (N + 1)
-  double peak_z = 0;    // (observed peak - mean null peak) / SD null peak
-  double lead_p = 1;    // (#{|null asym| >= |observed asym|} + 1) / (N + 1)
-  int channels = 0;     // channels that contributed
-  bool ok = false;      // false when no channel had enough data or the series is too short
-};
-
-// Pairs channel c of xs with channel c of ys (equal lengths). NaN = missing.
-CouplingResult Coupling(const std::vector<std::span<const float>>& xs, const std::vector<std::span<const float>>& ys,
-                        double rate_hz, const CouplingOptions& o);
 
 // Fisher z with clamping to |r| <= 0.9999.
 double FisherZ(double r);

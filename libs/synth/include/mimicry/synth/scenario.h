@@ -82,6 +82,11 @@ struct PresetOptions {
   // answer each stimulus event with probability `mirror_probability`, the rest group "B",
   // with `mirror_probability_b`; answers come lag_s (+-0.1 s) later, strict or broad as
   // `mode` says. Viewers also have spontaneous events of their own, and blinks.
+  // dyad, null, demo: spontaneous expressions at irregular times (gaps of at least 1.5 s
+  // plus a gamma(2) amount, the same mean as the regular gaps; first one anywhere in the
+  // first gap; the last 3 s left free) instead of regular ones (uniform gaps, first one
+  // at 1-2 s / 3-6 s, the last 5 s free). Real people are not metronomes.
+  bool irregular = false;
   int viewers = 20;
   double mirror_probability = 0.7;
   double mirror_probability_b = 0.3;

@@ -1,0 +1,74 @@
+// Surrogates for tests against independence, shared by the coupling tests (sync/coupling.h)
+// and the event tests (sync/events.h).
+//
+// A surrogate keeps one participant (x) as recorded and replaces the other (y) by a
+// resampled copy that keeps y's own structure but breaks its timing relative to x. Two
+// kinds, chosen by the length of the recording (SurrogateKind::kAuto):
+//
+//  - Block bootstrap (the stationary bootstrap of Politis & Romano 1994): y's time line is
+//    rebuilt from blocks of random length (geometric, mean `block_s`), each copied from a
+//    random place in y (wrapping at the end) at least 2 max_lag + 1 s away from its own
+//    place, so that no block re-creates the recorded alignment. Expressions and their
+//    build-up stay whole inside a block; where the block sits relative to x is random.
+//    Every surrogate is a fresh draw, so p-values reach 1/(N + 1) even in a 20-s recording.
+//  - Circular shift: y shifted by s >= min_shift_s, wrapping. Keeps all of y's structure,
+//    but a recording of span T holds only about (T - 2 min_shift) / decorrelation
+//    effectively different shifts; resampling them 1000 times does not make 1000
+//    independent draws. Its p-values are therefore floored at 1 / (that number + 1).
+//
+// Why not phase randomisation (and IAAFT): both replace y by a near-Gaussian series with
+// y's spectrum; expression series are bursty (a few events), so the surrogate
+// correlations have lighter tails than the real null and the test rejects too often
+// (measured on real null pairs: docs/analyze.md#calibration).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mimicry/sync/xcorr.h"
+
+namespace mimicry::sync {
+
+enum class SurrogateKind {
+  kAuto,            // block bootstrap up to CouplingOptions::bootstrap_max_s, circular shifts beyond
+  kBlockBootstrap,  // stationary bootstrap of y's time line
+  kCircularShift,   // y shifted by >= min_shift_s, wrapping
+};
+const char* SurrogateKindName(SurrogateKind k);  // "auto", "bootstrap", "circular"
+
+// One block of a resampled time line: samples [dst, dst + len) of the surrogate are
+// samples [src, src + len) of the original, wrapping modulo the length.
+struct Block {
+  int64_t dst = 0, src = 0, len = 0;
+};
+
+// The stationary bootstrap of a time line of n samples: blocks of geometric length with
+// mean `mean_len` samples (>= 1), covering [0, n) exactly, each copied from a place whose
+// offset from the block's own place, (src - dst) mod n, is uniform in [exclude,
+// n - 1 - exclude]. The exclusion keeps surrogates from re-creating the recorded alignment:
+// a block offset by d re-creates a coupling at lag l as one at lag l - d, inside the
+// lags read whenever |d| <= 2 max_lag. Pre: n > 0, mean_len >= 1, exclude >= 0 (capped at
+// (n - 1) / 2).
+std::vector<Block> StationaryBootstrap(int64_t n, double mean_len, Rng& rng, int64_t exclude = 0);
+
+// A generator for surrogate k of a test seeded with `seed`: independent of the order in
+// which surrogates are drawn (so that threads give the same answer).
+Rng SurrogateRng(uint64_t seed, int k);
+
+// The chance level of a statistic: mean and central 95% range of its surrogate values.
+struct Chance {
+  double mean = std::numeric_limits<double>::quiet_NaN();
+  double lo95 = std::numeric_limits<double>::quiet_NaN();  // 2.5% quantile
+  double hi95 = std::numeric_limits<double>::quiet_NaN();  // 97.5% quantile
+  int n = 0;                                                // finite surrogate values used
+};
+Chance ChanceOf(std::span<const double> null);
+
+// Monte Carlo p of an upper-tailed test: (#{null >= observed} + 1) / (#null + 1), over the
+// finite null values; NaN when the observed value is not finite or the null is empty.
+double UpperP(double observed, std::span<const double> null);
+
+}  // namespace mimicry::sync
