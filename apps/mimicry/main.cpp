@@ -420,6 +420,7 @@ int main(int argc, char** argv) {
     if (!pred.ok()) return Fail(pred.status());
     auto truth = mimicry::micro::ReadIntervals(ev_truth);
     if (!truth.ok()) return Fail(truth.status());
+    if (auto st = mimicry::micro::CheckCommonSources(*pred, *truth, ev_pred, ev_truth); !st.ok()) return Fail(st);
     const auto sc = mimicry::micro::Evaluate(*pred, *truth, ev_fps);
     auto row = [](const char* name, const mimicry::micro::ClassScore& c) {
       return fmt::format("{:<8} {:>6} {:>6} {:>6} {:>9.3f} {:>7.3f} {:>6.3f}\n", name, c.truth, c.predicted, c.matched, c.precision, c.recall, c.f1);

@@ -1,6 +1,7 @@
 #include "mimicry/io/feature_table.h"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -75,7 +76,15 @@ Result<FeatureTable> ReadFeatureCsv(const std::string& path) {
   };
   FeatureTable t;
   t.path = path;
-  const bool pyfeat = col("AU01") >= 0 && col("AU01_r") < 0;
+  // The format by content: OpenFace and mimicry name intensities AU01_r; py-feat's Fex
+  // tables name them AU01 and always carry its face box (FaceRectX). synth's curves.csv also
+  // has AU01 columns, but with a participant column: several people in one file.
+  if (col("participant") >= 0 && col("AU01") >= 0 && col("FaceRectX") < 0)
+    return InvalidInput(path + ": this is mimicry synth's curves.csv (the planted curves of several participants), "
+                               "not one recording's feature table; analyze the rendered videos or synth --features-only tables");
+  const bool pyfeat = col("AU01") >= 0 && col("AU01_r") < 0 && col("FaceRectX") >= 0;
+  if (col("AU01") >= 0 && col("AU01_r") < 0 && !pyfeat)
+    return InvalidInput(path + ": AU01 without _r and no FaceRectX: neither OpenFace/mimicry (AU01_r) nor py-feat (FaceRectX) columns");
   std::vector<int> au_cols;
   std::string missing;
   for (int au : kAus) {
@@ -117,7 +126,17 @@ Result<FeatureTable> ReadFeatureCsv(const std::string& path) {
     if (!std::isfinite(ts)) return InvalidInput(path + ": line " + std::to_string(line_no) + ": no valid time");
     const int face = c_face >= 0 && std::isfinite(Num(row, c_face)) ? static_cast<int>(Num(row, c_face)) : 0;
     if (face < 0) continue;  // mimicry's "no face in this frame" rows
-    for (size_t k = 0; k < au_cols.size(); ++k) row_v[k] = Num(row, au_cols[k]) * au_scale;
+    for (size_t k = 0; k < au_cols.size(); ++k) {
+      const double v = Num(row, au_cols[k]);
+      // py-feat's intensities are probabilities-like 0-1 values; above 1 this is not py-feat.
+      if (pyfeat && v > 1.0 + 1e-6)
+      {
+        char msg[96];
+        std::snprintf(msg, sizeof msg, ": line %lld: AU%02d = %g: py-feat intensities are 0-1", static_cast<long long>(line_no), kAus[k], v);
+        return InvalidInput(path + msg + " (is this another tool's table?)");
+      }
+      row_v[k] = v * au_scale;
+    }
     row_v[17] = Num(row, c_rx) * pose_scale;
     row_v[18] = Num(row, c_ry) * pose_scale;
     row_v[19] = Num(row, c_rz) * pose_scale;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -84,6 +85,27 @@ Result<std::vector<LabeledInterval>> ReadIntervals(const std::string& path) {
     out.push_back(x);
   }
   return out;
+}
+
+Status CheckCommonSources(const std::vector<LabeledInterval>& pred, const std::vector<LabeledInterval>& truth,
+                          const std::string& pred_path, const std::string& truth_path) {
+  std::set<std::string> ps, ts;
+  for (const auto& x : pred) ps.insert(x.source);
+  for (const auto& x : truth) ts.insert(x.source);
+  if (ps.empty() || ts.empty()) return Status::Ok();  // nothing predicted or nothing to find: the scores say so
+  for (const auto& s : ps)
+    if (ts.count(s)) return Status::Ok();
+  auto list = [](const std::set<std::string>& v) {
+    std::string out;
+    size_t k = 0;
+    for (const auto& s : v) {
+      if (k++ == 3) return out + ", ...";
+      out += (out.empty() ? "" : ", ") + s;
+    }
+    return out;
+  };
+  return InvalidInput(pred_path + " and " + truth_path + " share no source (predicted: " + list(ps) + "; truth: " + list(ts) +
+                      "): intervals are only compared within the same video");
 }
 
 SpottingScore Evaluate(const std::vector<LabeledInterval>& pred, const std::vector<LabeledInterval>& truth, double fps, double iou_min) {

@@ -687,6 +687,13 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
   std::error_code ec;
   fs::create_directories(fs::path(o.out_dir) / "features", ec);
   if (ec) return OutputError(o.out_dir + ": cannot create: " + ec.message());
+  // A reused folder keeps nothing of an earlier run but the extraction cache (keyed, see
+  // LoadInput): its tables, report and participants' features are removed first, so that a
+  // failed run or one with other participants leaves no stale results.
+  for (const char* f : {"summary.json", "windows.csv", "pairs.csv", "events.csv", "rapport.csv", "lagmap.csv", "report.html"})
+    fs::remove(fs::path(o.out_dir) / f, ec);
+  for (const auto& e : fs::directory_iterator(fs::path(o.out_dir) / "features", ec))
+    if (e.path().extension() == ".csv") fs::remove(e.path(), ec);
 
   auto loaded = LoadSession(o, progress);
   if (!loaded.ok()) return loaded.status();

@@ -174,10 +174,18 @@ Result<io::FeatureTable> LoadInput(const std::string& path, const std::string& o
 }
 
 Status WriteText(const std::string& path, const std::string& text) {
-  std::ofstream f(path);
+  // Written next to its place and renamed when complete: an interrupted run leaves no
+  // half-written file under the real name.
+  const std::string part = path + ".part";
+  std::ofstream f(part);
   f << text;
   f.close();
-  if (!f) return OutputError(path + ": cannot write");
+  std::error_code ec;
+  if (f) fs::rename(part, path, ec);
+  if (!f || ec) {
+    fs::remove(part, ec);
+    return OutputError(path + ": cannot write");
+  }
   return Status::Ok();
 }
 

@@ -282,10 +282,23 @@ TEST(Analyze, PyFeatCsvsAreReadAndScaled) {
   ASSERT_TRUE(RunAnalyze(o).ok());
   ExpectLeader(Summary(o.out_dir)["pairs"][0], "A", 0.6, 0.1, 0.01, "mimicry CSV vs py-feat CSV");
   // A py-feat file without a time column is a clear error.
-  std::ofstream(d / "notime.csv") << "frame,AU01,AU02,AU04,AU06,AU07,AU09,AU10,AU12,AU14,AU15,AU17,AU20,AU23,AU25,AU26\n";
+  std::ofstream(d / "notime.csv") << "frame,FaceRectX,AU01,AU02,AU04,AU06,AU07,AU09,AU10,AU12,AU14,AU15,AU17,AU20,AU23,AU25,AU26\n";
   auto bad = io::ReadFeatureCsv(d / "notime.csv");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), d / "notime.csv" + ": missing columns: approx_time (or timestamp)");
+  // Intensities above 1 are not py-feat's (another tool's 0-5 values would be scaled by 5).
+  std::ofstream(d / "hot.csv") << "frame,FaceRectX,FaceRectWidth,approx_time,AU01,AU02,AU04,AU06,AU07,AU09,AU10,AU12,AU14,AU15,AU17,AU20,AU23,AU25,AU26\n"
+                                  "0,10,50,0.0,3,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n";
+  bad = io::ReadFeatureCsv(d / "hot.csv");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), d / "hot.csv" + ": line 2: AU01 = 3: py-feat intensities are 0-1 (is this another tool's table?)");
+  // synth's curves.csv (several participants, AU01 columns, no face box) is not a recording.
+  std::ofstream(d / "curves.csv") << "participant,timestamp,AU01,AU02,AU04,AU05,AU06,AU07,AU09,AU10,AU12,AU14,AU15,AU17,AU20,AU23,AU25,AU26,AU45\n"
+                                     "A,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\nB,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n";
+  bad = io::ReadFeatureCsv(d / "curves.csv");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(d / "curves.csv" + ": this is mimicry synth's curves.csv"), std::string::npos)
+      << bad.status().message();
 }
 
 TEST(Analyze, BadInputsAreClearErrors) {
@@ -425,6 +438,30 @@ TEST(Analyze, BadOptionsAreOneLineErrors) {
     EXPECT_EQ(out, "mimicry: error: " + msg + "\n") << opt;
   }
   EXPECT_FALSE(fs::exists(d / "bad/summary.json"));
+}
+
+// A reused output folder keeps nothing of the earlier run: a third participant's features
+// disappear with the participant, and a run that fails leaves no summary of the last one.
+// No output is left half-written (*.part).
+TEST(Analyze, ReusedFolderHoldsNoStaleResults) {
+  TempDir d;
+  const std::string one = FeatureDyad(d, "dyad", 0.6, 1, 40), two = FeatureDyad(d, "dyad", 0.6, 2, 40);
+  int rc = -1;
+  std::string out = Capture(kBin + " analyze " + one + "/A.csv " + one + "/B.csv " + two + "/A.csv --name C=" + two +
+                                "/A.csv --surrogates 99 --no-report -q -o " + d / "o 2>&1",
+                            &rc);
+  ASSERT_EQ(rc, 0) << out;
+  ASSERT_TRUE(fs::exists(d / "o/features/C.csv"));
+  out = Capture(kBin + " analyze " + one + "/A.csv " + one + "/B.csv --surrogates 99 --no-report -q -o " + d / "o 2>&1", &rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_FALSE(fs::exists(d / "o/features/C.csv")) << "a participant of the earlier run";
+  EXPECT_EQ(Summary(d / "o")["participants"].size(), 2u);
+  for (const auto& e : fs::recursive_directory_iterator(d / "o")) EXPECT_NE(e.path().extension(), ".part") << e.path();
+  std::ofstream(d / "junk.csv") << "nothing,here\n1,2\n";
+  out = Capture(kBin + " analyze " + one + "/A.csv " + d / "junk.csv" + " --surrogates 99 --no-report -q -o " + d / "o 2>&1", &rc);
+  EXPECT_EQ(rc, 3) << out;
+  EXPECT_FALSE(fs::exists(d / "o/summary.json")) << "the failed run must not leave the earlier run's summary";
+  EXPECT_FALSE(fs::exists(d / "o/pairs.csv"));
 }
 
 TEST(Analyze, ReportSubcommandRerendersAndRejectsBrokenFolders) {

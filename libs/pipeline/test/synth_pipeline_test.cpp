@@ -442,6 +442,12 @@ TEST(MicroCli, SpotsRenderedMovementsAndScoresThem) {
   out = Capture(kBin + " eval-spotting --pred " + d / "none.csv" + " --truth " + d / "v/truth.json" + " 2>&1 >/dev/null", &rc);
   EXPECT_EQ(rc, 3);
   EXPECT_EQ(out, "mimicry: error: " + d / "none.csv" + ": no such file\n");
+  // Predictions of another video: no source in common is an error, not F1 0.000.
+  std::ofstream(d / "other.csv") << "source,kind,onset_s,offset_s\nZ,micro,1.0,1.2\n";
+  out = Capture(kBin + " eval-spotting --pred " + d / "other.csv" + " --truth " + d / "v/truth.json" + " 2>&1 >/dev/null", &rc);
+  EXPECT_EQ(rc, 3);
+  EXPECT_EQ(out, "mimicry: error: " + d / "other.csv" + " and " + d / "v/truth.json" +
+                     " share no source (predicted: Z; truth: A): intervals are only compared within the same video\n");
   std::ofstream(d / "junk.json") << "{oops";
   out = Capture(kBin + " eval-spotting --pred " + d / "pred.csv" + " --truth " + d / "junk.json" + " 2>&1 >/dev/null", &rc);
   EXPECT_EQ(rc, 3);

@@ -35,6 +35,12 @@ struct SpottingScore {
   ClassScore micro, macro, overall;
 };
 
+// Intervals are compared within a source only, so pred and truth must share at least one;
+// otherwise every score would be 0 for a reason that has nothing to do with spotting.
+// Errors: InvalidInput naming both files and the sources each has.
+Status CheckCommonSources(const std::vector<LabeledInterval>& pred, const std::vector<LabeledInterval>& truth,
+                          const std::string& pred_path, const std::string& truth_path);
+
 // fps turns seconds into frame indices (IoU on frames, as MEGC); iou_min = 0.5.
 SpottingScore Evaluate(const std::vector<LabeledInterval>& pred, const std::vector<LabeledInterval>& truth, double fps,
                        double iou_min = 0.5);
