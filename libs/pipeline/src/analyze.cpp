@@ -41,7 +41,8 @@ struct Participant {
   int64_t frames = 0;
   double offset_s = 0;
   const TimeSeries* raw = nullptr;
-  double median_x = 0;
+  double median_x = 0, median_size = kNaN;
+  double first_s = 0, last_s = 0;  // its first and last frame (input clock)
   int64_t k0 = 0;        // its first sample on the session grid
   series::Uniform u;     // raw intensities on the grid from k0 (+ derived channels)
   series::Uniform prep;  // prepared (outliers, baseline, scaling, smoothing) for correlations
@@ -60,6 +61,7 @@ struct Session {
   std::vector<Participant> ps;
   double t0 = 0;  // the earliest start, input clock
   size_t n = 0;   // samples to the latest end
+  std::vector<std::string> warnings;  // for the terminal and summary.json
 };
 
 double Median(std::vector<double> v) {
@@ -191,8 +193,13 @@ Status ReadParticipants(const AnalyzeOptions& o, const AnalyzeProgress& progress
     const auto& t = tables[0];
     size_t top = 0;
     for (const auto& [id, s] : t.faces) top = std::max(top, s.size());
+    std::string dropped;
     for (const auto& [id, s] : t.faces) {
-      if (static_cast<int64_t>(s.size()) * 100 < static_cast<int64_t>(top) * o.min_faces_fraction_pct) continue;
+      if (static_cast<int64_t>(s.size()) * 100 < static_cast<int64_t>(top) * o.min_faces_fraction_pct) {
+        dropped += fmt::format("{}face {} ({} frames, {:.1f}-{:.1f} s)", dropped.empty() ? "" : ", ", id, s.size(),
+                               s.time(0).seconds(), s.time(s.size() - 1).seconds());
+        continue;
+      }
       Participant p;
       p.source = o.inputs[0];
       p.format = t.format;
@@ -204,10 +211,36 @@ Status ReadParticipants(const AnalyzeOptions& o, const AnalyzeProgress& progress
       for (size_t i = 0; i < s.size(); ++i)
         if (std::isfinite(s.value(i, static_cast<size_t>(cx)))) xs.push_back(s.value(i, static_cast<size_t>(cx)));
       p.median_x = xs.empty() ? static_cast<double>(id) : Median(xs);
+      std::vector<double> sz;
+      const int cs = s.ChannelIndex("face_size");
+      for (size_t i = 0; cs >= 0 && i < s.size(); ++i)
+        if (std::isfinite(s.value(i, static_cast<size_t>(cs)))) sz.push_back(s.value(i, static_cast<size_t>(cs)));
+      p.median_size = sz.empty() ? kNaN : Median(sz);
+      p.first_s = s.time(0).seconds();
+      p.last_s = s.time(s.size() - 1).seconds();
       ps.push_back(p);
     }
     std::sort(ps.begin(), ps.end(), [](const Participant& a, const Participant& b) { return a.median_x < b.median_x; });
     for (size_t i = 0; i < ps.size(); ++i) ps[i].id = "P" + std::to_string(i + 1);
+    if (!dropped.empty())
+      session.warnings.push_back(fmt::format(
+          "{}: left out {}: fewer than {}% of the top face's frames. If these are one person whose face ID split, try "
+          "extract --detector blazeface-back (small or distant faces), or analyse the recording in cuts",
+          o.inputs[0], dropped, o.min_faces_fraction_pct));
+    // Identities that multiplied: two faces at the same place (within a face width) that are
+    // hardly ever seen at the same time are most likely one person whose track was lost.
+    for (size_t i = 0; i < ps.size(); ++i)
+      for (size_t k = i + 1; k < ps.size(); ++k) {
+        const Participant &a = ps[i], &b = ps[k];
+        const double width = std::max(a.median_size, b.median_size);
+        const double overlap = std::min(a.last_s, b.last_s) - std::max(a.first_s, b.first_s);
+        const double shorter = std::min(a.last_s - a.first_s, b.last_s - b.first_s);
+        if (std::isfinite(width) && std::abs(a.median_x - b.median_x) < width && overlap < 0.2 * shorter)
+          session.warnings.push_back(fmt::format(
+              "{}: {} and {} sit at the same place but are seen at different times ({:.1f}-{:.1f} s, {:.1f}-{:.1f} s): probably one "
+              "person whose face ID split; for small or turned faces try extract --detector blazeface-back, or analyse a cut",
+              o.inputs[0], a.id, b.id, a.first_s, a.last_s, b.first_s, b.last_s));
+      }
     if (ps.size() < 2)
       return InvalidArgument(o.inputs[0] + ": one recording needs two or more faces to analyse (found " +
                              std::to_string(t.faces.size()) + "); give one recording per participant");
@@ -753,6 +786,7 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
   if (ps.size() > 2) j["group"] = GroupJson(runs);
   j["parameters"] = ParametersJson(o);
   j["wall_s"] = wall;
+  j["warnings"] = s.warnings;
   const fs::path dir(o.out_dir);
   auto write = [](const fs::path& p, const std::string& x) { return internal::WriteText(p.string(), x); };
   MIMICRY_RETURN_IF_ERROR(write(dir / "summary.json", j.dump(2) + "\n"));
@@ -785,7 +819,9 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
   for (const auto& p : ps)
     head += fmt::format("    {}: {} ({} frames, {:.0f}% of its {:.1f} s with a face, {})\n", p.id, p.source, p.frames,
                         100 * p.valid_fraction, static_cast<double>(p.n()) / o.rate_hz, Plural(p.events.size(), "event"));
-  r.text = "  participants\n" + head + "  pairs\n" + text;
+  std::string warn;
+  for (const auto& w : s.warnings) warn += "  warning   " + w + "\n";
+  r.text = "  participants\n" + head + warn + "  pairs\n" + text;
   if (ps.size() > 2) r.text += GroupText(j["group"]);
   return r;
 }

@@ -509,6 +509,33 @@ TEST(Analyze, ReusedFolderHoldsNoStaleResults) {
   EXPECT_FALSE(fs::exists(d / "o/pairs.csv"));
 }
 
+// One video of three people: the default detector splits the third, small face into short
+// IDs that fall below the participant threshold; analyze says so (terminal and summary.json)
+// and what to do, and with the back model all three are analysed without a warning.
+TEST(Analyze, SplitFaceIdsAreReportedNotSilentlyDropped) {
+  if (!fs::exists(kMulti)) GTEST_SKIP() << "../shared absent: real footage tests skipped";
+  TempDir d;
+  AnalyzeOptions o;
+  o.inputs = {kMulti};
+  o.out_dir = d / "front";
+  o.surrogates = 0;
+  o.write_report = false;
+  auto r = RunAnalyze(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const auto j = Summary(o.out_dir);
+  ASSERT_GE(j["warnings"].size(), 1u);
+  EXPECT_NE(j["warnings"][0].get<std::string>().find("left out face"), std::string::npos) << j["warnings"];
+  EXPECT_NE(r->text.find("  warning   " + kMulti + ": left out face"), std::string::npos) << r->text;
+  EXPECT_NE(r->text.find("--detector blazeface-back"), std::string::npos);
+  o.out_dir = d / "back";
+  o.extract.detector = face::DetectorKind::kBlazeFaceBack;
+  r = RunAnalyze(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const auto k = Summary(o.out_dir);
+  EXPECT_EQ(k["participants"].size(), 3u);
+  EXPECT_TRUE(k["warnings"].empty()) << k["warnings"];
+}
+
 TEST(Analyze, ReportSubcommandRerendersAndRejectsBrokenFolders) {
   TempDir d;
   const std::string good = FeatureDyad(d, "dyad", 0.6, 1, 60);
