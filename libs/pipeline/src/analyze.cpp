@@ -258,6 +258,19 @@ Status ReadParticipants(const AnalyzeOptions& o, const AnalyzeProgress& progress
       p.id = fs::path(o.inputs[i]).stem().string();
       ps.push_back(p);
     }
+    // Intensities of different extractors are not on one scale (docs/analyze.md, Inputs).
+    std::map<std::string, std::vector<std::string>> by_format;
+    for (const auto& p : ps) by_format[p.format].push_back(fs::path(p.source).filename().string());
+    if (by_format.size() > 1) {
+      std::string list;
+      for (const auto& [f, files] : by_format) {
+        list += (list.empty() ? "" : "; ") + f + ": ";
+        for (size_t k = 0; k < files.size(); ++k) list += (k ? ", " : "") + files[k];
+      }
+      session.warnings.push_back("the inputs come from different extractors (" + list +
+                                 "): their AU intensities are not on one scale, so events and answer counts compare unlike "
+                                 "things; extract every recording with the same tool where you can");
+    }
   }
   for (const auto& [id, file] : o.names) {
     auto it = std::find_if(ps.begin(), ps.end(), [&](const Participant& p) { return p.source == file || p.id == file; });

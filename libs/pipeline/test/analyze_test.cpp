@@ -326,6 +326,10 @@ TEST(Analyze, PyFeatCsvsAreReadAndScaled) {
   o.surrogates = 200;
   ASSERT_TRUE(RunAnalyze(o).ok());
   ExpectLeader(Summary(o.out_dir)["pairs"][0], "A", 0.6, 0.1, 0.01, "mimicry CSV vs py-feat CSV");
+  // Mixed extractors are analysed, with a warning that their scales differ.
+  const auto w = Summary(o.out_dir)["warnings"];
+  ASSERT_EQ(w.size(), 1u) << w;
+  EXPECT_EQ(w[0].get<std::string>().rfind("the inputs come from different extractors (mimicry: A.csv; py-feat: B_pyfeat.csv)", 0), 0u) << w;
   // A py-feat file without a time column is a clear error.
   std::ofstream(d / "notime.csv") << "frame,FaceRectX,AU01,AU02,AU04,AU06,AU07,AU09,AU10,AU12,AU14,AU15,AU17,AU20,AU23,AU25,AU26\n";
   auto bad = io::ReadFeatureCsv(d / "notime.csv");
@@ -450,6 +454,7 @@ TEST(Analyze, OpenFaceCsvsAreReadAsInputs) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   const auto j = Summary(o.out_dir);
   EXPECT_EQ(j["participants"][0]["format"], "openface");
+  EXPECT_TRUE(j["warnings"].empty()) << j["warnings"];
   ExpectLeader(j["pairs"][0], "A", 0.5, 0.05, 0.01, "OpenFace CSV vs itself +0.5 s");
 }
 
