@@ -120,27 +120,26 @@ void Record(Table& t, const std::string& src, double len, const mimicry::sync::P
 }
 
 mimicry::pipeline::FeatureNoise Realistic() {
-  mimicry::pipeline::FeatureNoise n;
-  n.sd = 0.4;
-  n.ar = 0.5;
-  n.drift_sd = 0.3;
-  n.onset = 0.8;
-  n.onset_tau_s = 2;
+  mimicry::pipeline::FeatureNoise n = mimicry::pipeline::CalibrationNoise();
   if (const char* e = std::getenv("CAL_NOISE")) std::sscanf(e, "%lf,%lf,%lf,%lf", &n.sd, &n.ar, &n.drift_sd, &n.onset);
   return n;
 }
 
 TimeSeries Participant(const std::string& preset, uint64_t seed, int who, double len, bool irregular) {
-  mimicry::synth::PresetOptions p;
-  p.irregular = irregular;
-  p.preset = preset;
-  p.seed = seed;
-  p.duration_s = len;
-  p.lag_s = 0.6;
-  p.faces = {"a.png", "b.png"};  // not read: no rendering
-  auto s = mimicry::synth::MakePreset(p);
-  if (!s.ok()) throw std::runtime_error(s.status().message());
-  auto ts = mimicry::pipeline::ScenarioFeatures(*s, who, Realistic(), seed * 1000003 + static_cast<uint64_t>(who));
+  if (!irregular) {  // the "metronome" source: regular times
+    mimicry::synth::PresetOptions p;
+    p.preset = preset;
+    p.seed = seed;
+    p.duration_s = len;
+    p.lag_s = 0.6;
+    p.faces = {"a.png", "b.png"};  // not read: no rendering
+    auto s = mimicry::synth::MakePreset(p);
+    if (!s.ok()) throw std::runtime_error(s.status().message());
+    auto ts = mimicry::pipeline::ScenarioFeatures(*s, who, Realistic(), seed * 1000003 + static_cast<uint64_t>(who));
+    if (!ts.ok()) throw std::runtime_error(ts.status().message());
+    return *ts;
+  }
+  auto ts = mimicry::pipeline::CalibrationParticipant(preset, seed, who, len, Realistic());
   if (!ts.ok()) throw std::runtime_error(ts.status().message());
   return *ts;
 }

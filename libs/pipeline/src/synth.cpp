@@ -259,6 +259,30 @@ Result<SynthSummary> RunSynth(const SynthOptions& o, const SynthProgressFn& prog
   return sum;
 }
 
+FeatureNoise CalibrationNoise() {
+  FeatureNoise n;
+  n.sd = 0.4;
+  n.ar = 0.5;
+  n.drift_sd = 0.3;
+  n.onset = 0.8;
+  n.onset_tau_s = 2;
+  return n;
+}
+
+Result<TimeSeries> CalibrationParticipant(const std::string& preset, uint64_t seed, int participant, double duration_s,
+                                          const FeatureNoise& noise) {
+  synth::PresetOptions p;
+  p.irregular = true;
+  p.preset = preset;
+  p.seed = seed;
+  p.duration_s = duration_s;
+  p.lag_s = 0.6;
+  p.faces = {"a.png", "b.png"};  // not read: no rendering
+  auto s = synth::MakePreset(p);
+  if (!s.ok()) return s.status();
+  return ScenarioFeatures(*s, participant, noise, seed * 1000003 + static_cast<uint64_t>(participant));
+}
+
 Result<TimeSeries> ScenarioFeatures(const synth::Scenario& s, int participant, const FeatureNoise& fn, uint64_t seed) {
   auto ts = TimeSeries::Create(io::FeatureHeader());
   if (!ts.ok()) return ts.status();

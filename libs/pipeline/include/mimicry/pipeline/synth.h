@@ -55,6 +55,16 @@ struct FeatureNoise {
 // appearance channels NaN). Deterministic for a seed.
 Result<TimeSeries> ScenarioFeatures(const synth::Scenario& s, int participant, const FeatureNoise& noise, uint64_t seed);
 
+// The calibration suite's measurement realism (docs/analyze.md#calibration): noise SD 0.4
+// with lag-1 autocorrelation 0.5, slow drifts SD 0.3, onset transients up to 0.8 (2 s).
+FeatureNoise CalibrationNoise();
+
+// One participant of a feature-level preset (no rendering): synth's `preset` ("null" or
+// "dyad"; irregular times, B answering 0.6 s later in the dyad) for `duration_s`, with
+// CalibrationNoise(); `seed` drives both the scenario and the noise. Errors: InvalidArgument.
+Result<TimeSeries> CalibrationParticipant(const std::string& preset, uint64_t seed, int participant, double duration_s,
+                                          const FeatureNoise& noise = CalibrationNoise());
+
 // Writes what participant `participant` of the scenario shows (ExpressionAt, the scenario's
 // clock: fps and variable frame rate), plus Gaussian measurement noise of `noise_sd` on
 // every AU (clipped to 0..5), as a mimicry-format feature CSV (timestamp, face_id,
