@@ -198,23 +198,9 @@ TEST(Analyze, SyntheticDyadsKnownLagAndAnswerCounts) {
 // p < 0.01 in at most 2% -- an always-p=1 test fails the lower bound. Power: a planted
 // 0.6-s lead (B answers 70% of A's expressions) is found at p < 0.05 in >= 80% of pairs.
 TimeSeries NoisyParticipant(const std::string& preset, uint64_t seed, int who, double len) {
-  synth::PresetOptions p;
-  p.irregular = true;
-  p.preset = preset;
-  p.seed = seed;
-  p.duration_s = len;
-  p.lag_s = 0.6;
-  p.faces = {"a.png", "b.png"};  // not read: no rendering
-  auto s = synth::MakePreset(p);
-  EXPECT_TRUE(s.ok());
-  FeatureNoise n;
-  n.sd = 0.4;
-  n.ar = 0.5;
-  n.drift_sd = 0.3;
-  n.onset = 0.8;
-  auto ts = ScenarioFeatures(*s, who, n, seed * 1000003 + static_cast<uint64_t>(who));
-  EXPECT_TRUE(ts.ok());
-  return *ts;
+  auto ts = CalibrationParticipant(preset, seed, who, len);
+  if (!ts.ok()) ADD_FAILURE() << ts.status().message();
+  return std::move(ts).value();  // a failed Result asserts: the test stops here
 }
 
 TEST(Analyze, NullPairsHoldTheirSizeAndPlantedLeadsAreFound) {
@@ -245,7 +231,7 @@ TEST(Analyze, NullPairsHoldTheirSizeAndPlantedLeadsAreFound) {
   for (int v : {sync01, lead01, strict01}) EXPECT_LE(v, pairs * 2 / 100);
 
   const int planted = 100;
-  int found = 0, lag_ok = 0;
+  int found = 0, lag_ok = 0, strict_found = 0;
   for (int k = 0; k < planted; ++k) {
     const uint64_t seed = 5001 + static_cast<uint64_t>(k);
     o.seed = seed;
@@ -254,10 +240,15 @@ TEST(Analyze, NullPairsHoldTheirSizeAndPlantedLeadsAreFound) {
     const bool right = r->leader.tested && r->leader.leader == 0;
     found += right && r->leader.p < 0.05;
     lag_ok += right && std::abs(r->leader.lag_s - 0.6) <= 0.1;
+    strict_found += r->events.strict_ab.tested && r->events.strict_ab.p < 0.05;
   }
-  std::printf("[ figures ] %d planted 0.6-s leads at %.0f s: leader right at p < 0.05 in %d%%, lag within 0.1 s in %d%%\n", planted,
-              len, 100 * found / planted, 100 * lag_ok / planted);
+  std::printf("[ figures ] %d planted 0.6-s leads at %.0f s: leader right at p < 0.05 in %d%%, lag within 0.1 s in %d%%, strict "
+              "mimicry A->B at p < 0.05 in %d%%\n",
+              planted, len, 100 * found / planted, 100 * lag_ok / planted, 100 * strict_found / planted);
   EXPECT_GE(found, planted * 80 / 100);
+  // The event test's power at 30 s (bench/calibration.sh: 53% over 200 pairs): far above
+  // its 5% size, so an event test that never rejects fails here.
+  EXPECT_GE(strict_found, planted * 35 / 100);
 }
 
 // Several sessions together: pseudo-pairs across sessions (A of one with B of another)
@@ -341,6 +332,12 @@ TEST(Analyze, PyFeatCsvsAreReadAndScaled) {
   bad = io::ReadFeatureCsv(d / "hot.csv");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), d / "hot.csv" + ": line 2: AU01 = 3: py-feat intensities are 0-1 (is this another tool's table?)");
+  // AU01 columns without _r and without py-feat's face box: no known format.
+  std::ofstream(d / "bare.csv") << "timestamp,AU01,AU02\n0,0,0\n";
+  bad = io::ReadFeatureCsv(d / "bare.csv");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            d / "bare.csv" + ": AU01 without _r and no FaceRectX: neither OpenFace/mimicry (AU01_r) nor py-feat (FaceRectX) columns");
   // synth's curves.csv (several participants, AU01 columns, no face box) is not a recording.
   std::ofstream(d / "curves.csv") << "participant,timestamp,AU01,AU02,AU04,AU05,AU06,AU07,AU09,AU10,AU12,AU14,AU15,AU17,AU20,AU23,AU25,AU26,AU45\n"
                                      "A,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\nB,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n";

@@ -85,6 +85,23 @@ TEST(ReportBrowser, DemoReportOpensOfflineWithEveryChart) {
   }
   for (const char* s : {"overview", "timelines", "pair-P1-P2", "events", "methods"})
     EXPECT_NE(std::find(r["sections"].begin(), r["sections"].end(), s), r["sections"].end()) << s;
+  // The overview reads honestly: each headline value beside its chance band, each tested
+  // verdict with its p, no NA or nan anywhere.
+  ASSERT_EQ(r["cards"].size(), 6u) << r["cards"].dump();
+  const std::string sync = r["cards"][0], mim = r["cards"][2], contagion = r["cards"][4], rapport = r["cards"][5];
+  EXPECT_EQ(sync.rfind("Synchrony (pooled r)", 0), 0u) << sync;
+  EXPECT_NE(sync.find(" chance 0."), std::string::npos) << sync;
+  EXPECT_NE(sync.find("than chance (p "), std::string::npos) << sync;
+  EXPECT_NE(mim.find("strict (chance "), std::string::npos) << mim;
+  EXPECT_NE(mim.find(", p "), std::string::npos) << mim;
+  EXPECT_NE(contagion.find(" chance 0."), std::string::npos) << contagion;
+  EXPECT_NE(rapport.find("Chance "), std::string::npos) << rapport;
+  for (const auto& c : r["cards"]) {
+    const std::string text = c;
+    EXPECT_EQ(text.find("NA"), std::string::npos) << text;
+    EXPECT_EQ(text.find("nan"), std::string::npos) << text;
+    EXPECT_EQ(text.find(" 1 answers"), std::string::npos) << text;
+  }
   ASSERT_TRUE(fs::exists(png));
   EXPECT_GT(fs::file_size(png), 50000u);  // a real page, not a blank one
   std::printf("[ figures ] demo report: %.2f MB, open to ready %d ms in headless Chromium, screenshot %s\n", bytes / 1e6,

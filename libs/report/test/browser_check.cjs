@@ -48,6 +48,8 @@ const { chromium } = require(pwDir);
     }));
     out.report_errors = await page.evaluate(() => window.mimicryReport.errors);
     out.sections = await page.evaluate(() => Array.from(document.querySelectorAll('section')).map((s) => s.id));
+    // The overview cards as a reader sees them (title, value, meaning).
+    out.cards = await page.evaluate(() => Array.from(document.querySelectorAll('.card')).map((c) => c.innerText.replace(/\s+/g, ' ').trim()));
     // Hovering a chart must not raise errors either (tooltips run the page's formatters).
     for (const c of out.charts) {
       const box = await page.locator('[data-chart="' + c.key + '"]').boundingBox();

@@ -237,12 +237,13 @@
     function mim(d) {
       var st = m.strict[d], br = m.broad[d];
       if (!st.tested && !br.tested) return 'Not tested: ' + st.not_tested + '.';
-      return st.count + ' strict (chance ' + chanceText(st.chance, 1) + ': ' + st.verdict + ') + ' + br.count + ' broad (chance ' +
-        chanceText(br.chance, 1) + ': ' + br.verdict + ').';
+      function v(x) { return x.tested ? x.verdict + ', p ' + fmtP(x.p) : 'not tested'; }
+      return st.count + ' strict (chance ' + chanceText(st.chance, 1) + ': ' + v(st) + ') + ' + br.count + ' broad (chance ' +
+        chanceText(br.chance, 1) + ': ' + v(br) + ').';
     }
     var cards = [
       card('Synchrony (pooled r)', sync.tested ? fmt(sync.r) + '  chance ' + chanceText(sync.chance) : 'not tested',
-        sync.tested ? cap(sync.verdict) + ', against ' + sync.method + '.' : 'Not tested: ' + sync.not_tested + '.'),
+        sync.tested ? cap(sync.verdict) + ' (p ' + fmtP(sync.p) + '), against ' + sync.method + '.' : 'Not tested: ' + sync.not_tested + '.'),
       card('Who leads', !L.tested ? 'not tested' : (L.id === null ? 'no direction' : L.id + ' by ' + fmt(L.lag_s) + ' s'),
         !L.tested ? 'Not tested: ' + L.not_tested + '.' :
           (sig(L.p) ? L.follower + ' follows ' + L.id + ' (p ' + fmtP(L.p) + ').'
@@ -251,7 +252,7 @@
       card('Mimicry ' + pr.b + ' → ' + pr.a, answers(m.strict.b_to_a.count + m.broad.b_to_a.count), mim('b_to_a')),
       card('Emotional contagion (valence)', pr.contagion.tested ? 'r ' + fmt(pr.contagion.r) + '  chance ' + chanceText(pr.contagion.chance) : 'not tested',
         pr.contagion.tested ? (sig(pr.contagion.p) ? 'Valence spreads from ' + pr.contagion.leader + ' after ' + fmt(pr.contagion.lag_s) + ' s (p ' + fmtP(pr.contagion.p) + ').'
-                                                   : cap(pr.contagion.verdict) + '.') : 'Not tested: ' + pr.contagion.not_tested + '.'),
+                                                   : cap(pr.contagion.verdict) + ' (p ' + fmtP(pr.contagion.p) + ').') : 'Not tested: ' + pr.contagion.not_tested + '.'),
       card('Rapport (heuristic, 0–100)', fmt(pr.rapport.index, 0) + ' [' + fmt(pr.rapport.ci95[0], 0) + ', ' + fmt(pr.rapport.ci95[1], 0) + ']',
         'Chance ' + chanceText(pr.rapport.chance, 0) + ' (the same blend on surrogate pairs). A descriptive blend of smile and valence synchrony and answered expressions; not a validated scale.')
     ];
