@@ -1,7 +1,7 @@
-// au_specificity OUT_DIR [--faces N] [--head DEG] [--intensity I] [--seed S] [--reuse]
+// au_specificity OUT_DIR [--faces N] [--first K] [--head DEG] [--intensity I] [--seed S] [--reuse]
 //
 // Prints the action-unit specificity sweep of docs/action_units.md#specificity
-// (pipeline::RunAuCheck): on N face photos, each AU alone and each EMFACS prototype at
+// (pipeline::RunAuCheck): on N face photos (the audience preset's, from the K-th on), each AU alone and each EMFACS prototype at
 // intensity I (default 4) under head motion of +-DEG degrees (default 0, a still head):
 //  - the crosstalk matrix (every AU's mean reading at the apex; driven AUs in bold), the
 //    largest reading of an AU not driven (worst face) and the driven AUs' smallest mean,
@@ -19,16 +19,17 @@ using namespace mimicry;  // NOLINT
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: au_specificity OUT_DIR [--faces N] [--head DEG] [--intensity I] [--seed S] [--reuse]\n");
+    std::fprintf(stderr, "usage: au_specificity OUT_DIR [--faces N] [--first K] [--head DEG] [--intensity I] [--seed S] [--reuse]\n");
     return 2;
   }
   pipeline::AuCheckOptions o;
   o.work_dir = argv[1];
-  int n_faces = 3;
+  int n_faces = 3, first = 0;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : "0"; };
     if (a == "--faces") n_faces = std::stoi(next());
+    else if (a == "--first") first = std::stoi(next());
     else if (a == "--head") o.head_motion_deg = std::stod(next());
     else if (a == "--intensity") o.intensity = std::stod(next());
     else if (a == "--seed") o.seed = std::stoull(next());
@@ -39,8 +40,10 @@ int main(int argc, char** argv) {
     }
   }
   // The audience preset's photos hold the most distinct faces (bald_guys is a group).
+  int index = 0;
   for (const auto& f : pipeline::DefaultFaces("audience"))
-    if (f.find("bald_guys") == std::string::npos && static_cast<int>(o.faces.size()) < n_faces) o.faces.push_back(f);
+    if (f.find("bald_guys") == std::string::npos && index++ >= first && static_cast<int>(o.faces.size()) < n_faces)
+      o.faces.push_back(f);
   auto r = pipeline::RunAuCheck(o);
   if (!r.ok()) {
     std::fprintf(stderr, "error: %s\n", r.status().message().c_str());
@@ -84,6 +87,21 @@ int main(int argc, char** argv) {
     }
     std::printf("\n[ figures ] %s: largest off-driven reading %.2f (worst face); %d of %d off-driven mean readings >= 1.0\n",
                 variant[v], overall, over1, cells);
+  }
+  // What the landmark model sees of each field, per geometric feature: the least-squares
+  // ratio seen/drawn over the single-AU conditions (intensity-scaled drawn response).
+  std::printf("\n## Seen / drawn per geometric feature (single-AU conditions)\n\n");
+  const auto names = face::AuFeatureNames();
+  for (int j = 0; j < face::kFirstAppearanceFeature; ++j) {
+    double sd = 0, dd = 0;
+    for (size_t k = 0; k < r->conditions.size(); ++k) {
+      if (r->conditions[k].aus.size() != 1) continue;
+      const int ai = face::AuIndex(r->conditions[k].aus[0]);
+      const double drawn = r->drawn[static_cast<size_t>(ai)][static_cast<size_t>(j)] * o.intensity / 5.0;
+      sd += r->seen[k][static_cast<size_t>(j)] * drawn;
+      dd += drawn * drawn;
+    }
+    std::printf("%-16s %6.2f  (drawn energy %.1f mm^2)\n", names[static_cast<size_t>(j)], dd > 0 ? sd / dd : 0.0, dd);
   }
   std::printf("\n## Pose at the apex minus the neutral pose (deg, worst face): pitch yaw roll\n\n");
   for (size_t k = 0; k < r->conditions.size(); ++k)

@@ -123,7 +123,8 @@ Responses GeometricResponses(const AuFeatures& d, const AuFeatures& neutral) {
   set(4, -0.25f * d[kBrowGap] - Mean2(d[kBrowInnerR], d[kBrowInnerL]));
   set(5, Mean2(d[kUpperLidR], d[kUpperLidL]));
   sided(6, -d[kLowerLidR], -d[kLowerLidL]);
-  set(7, -Mean2(d[kLowerLidR], d[kLowerLidL]) - Mean2(d[kUpperLidR], d[kUpperLidL]));
+  // AU7 from the lower lids alone: the upper lids also come down in a blink (AU45).
+  set(7, -Mean2(d[kLowerLidR], d[kLowerLidL]));
   set(9, -d[kNoseWing]);
   set(10, -d[kLipToNose]);
   sided(12, d[kCornerOutR] - d[kCornerLowR], d[kCornerOutL] - d[kCornerLowL]);
@@ -151,6 +152,53 @@ constexpr AppCue kAppCues[] = {
     {6, kAppCrowR, kAppCrowL},         {9, kAppNose, kAppNose},           {10, kAppCheekR, kAppCheekL},
     {14, kAppDimpleR, kAppDimpleL},    {17, kAppChin, kAppChin},
 };
+
+// The joint read-out (docs/action_units.md#how-an-intensity-is-made): the geometric
+// feature change is explained as a non-negative sum of the AUs' responses, each AU's
+// response being what its FACS field does to the features of the generic face at
+// intensity 5. Sided AUs have one column per side.
+constexpr int kNumGeo = kFirstAppearanceFeature;
+constexpr int kNumCols = AuModel::kColumns;
+// Noise scale of each geometric feature (mm at a 90 mm biocular width): how far it
+// moves between frames of a still, neutral face with a 68-point regression-tree tracker
+// (lids and brows steadier than the mouth; the chin least stable). Heuristic, stated.
+constexpr float kGeoNoiseMm[kNumGeo] = {
+    0.5f, 0.5f, 0.5f, 0.5f, 0.8f,  // brows (inner R/L, outer R/L), brow gap
+    0.3f, 0.3f, 0.3f, 0.3f, 0.3f, 0.3f,  // eye opening, lower lids, upper lids
+    0.4f, 0.5f,                          // nose wing, lip to nose
+    0.6f, 0.6f, 0.6f, 0.6f,              // corners out, corners low
+    0.5f, 1.0f, 0.7f};                   // lip gap, jaw, lip thickness
+// How much of each geometric feature's drawn change the 68-point landmark model sees:
+// least-squares seen/drawn ratio over the 17 single-AU conditions of the specificity
+// sweep (build/bin/au_specificity, three faces, still head; docs/action_units.md#specificity).
+// The regression trees under-read sideways slides (brow gap 0.21, mouth corners 0.6) and
+// lid travel (0.33-0.45) more than vertical mouth and jaw movement (0.7-0.86). The joint
+// read-out's columns are the fields as seen (so that a smile seen with too little outward
+// corner pull is not explained as AU12 + AU14); each output is rescaled by its column's
+// seen/drawn norm ratio, so the intensity scale stays that of the drawn fields.
+constexpr float kSeenFraction[kNumGeo] = {
+    0.73f, 0.69f, 0.62f, 0.64f, 0.21f,         // brows, brow gap
+    0.41f, 0.42f, 0.44f, 0.45f, 0.33f, 0.33f,  // eye opening, lower lids, upper lids
+    0.58f, 0.69f,                              // nose wing, lip to nose
+    0.58f, 0.60f, 0.77f, 0.70f,                // corners out, corners low
+    0.68f, 0.86f, 0.32f};                      // lip gap, jaw, lip thickness
+// The L1 weight, per unit of a column's response norm (in noise SDs): a column becomes
+// active only when the change projects onto it by more than this many noise SDs, so that
+// noise does not light up every AU a little, and one AU whose field explains the change
+// wins over a mixture of others (a lasso on normalised columns).
+constexpr double kSparsity = 0.2;
+// Upper bound of a column's activation (1 = intensity 5): a little headroom above 5 so
+// that a strong AU is not forced onto its neighbours; the output is clipped to 5.
+constexpr double kMaxActivation = 1.4;
+// AU7 (lid tightener) stays out of the joint read-out: in the 68 landmarks' lid
+// coordinates its field is nearly collinear with AU6's (cheek raiser; both raise the
+// lower lid and narrow the eye), so a joint fit can only guess between them. AU6 takes
+// the lids in the joint fit (the far more frequent action in conversation: it comes with
+// every Duchenne smile); AU7 is read alone from the lower lids' rise, as eye narrowing
+// from below, and so also rises with AU6 (docs/action_units.md#specificity).
+constexpr int kOutsideJointFit = 7;
+// The side of a generic-face point: subject's right (image left, x < 0) or left.
+inline bool OnSubjectsRight(float x) { return x < 0.f; }
 
 float Percentile(std::vector<float>& v, float pct) {
   if (v.empty()) return kNaN;
@@ -202,6 +250,8 @@ float Mode(std::vector<float>& v) {
 }
 
 }  // namespace
+
+std::span<const float, kFirstAppearanceFeature> AuSeenFraction() { return kSeenFraction; }
 
 std::span<const char* const, kNumAuFeatures> AuFeatureNames() { return std::span<const char* const, kNumAuFeatures>(kNames); }
 
@@ -330,29 +380,71 @@ Result<AuModel> AuModel::Create(const Face3D& face) {
   const float s = kPatchScale * 90.f / biocular;
   for (int i = 0; i < kNumLandmarks; ++i)
     m.template_[i] = {kPatchCx + s * (face[i].x - eyes.x), kPatchCy - 20.f + s * (face[i].y - eyes.y)};
-  // Gains: the response of each AU at intensity 5 under its FACS field, on this face.
+  // Each AU's field applied to the generic face (intensity 5): its response in feature
+  // space, one column per AU and side; the gains (AU's own read-out of the old linear
+  // rule, still exposed) from the same responses.
   std::array<cv::Point2f, kNumLandmarks> neutral{};
   for (int i = 0; i < kNumLandmarks; ++i) neutral[i] = {face[i].x, face[i].y};
   AuFeatures f0{};
   GeometricFeatures(neutral, f0);
-  for (int k = 0; k < kNumAus; ++k) {
-    const int code = kAuCodes[static_cast<size_t>(k)];
+  m.eye_open_ = Mean2(f0[kEyeOpenR], f0[kEyeOpenL]);
+  auto response = [&](int code, int side) {  // side: 0 both, 1 subject's right, 2 left
     auto moved = neutral;
     if (code == 45) {
       for (const auto& [up, low] : {std::pair{37, 41}, std::pair{38, 40}, std::pair{43, 47}, std::pair{44, 46}})
         moved[up].y += kBlinkClosure * (moved[low].y - moved[up].y);
     } else {
       for (const AuMove& mv : kAuFields)
-        if (mv.au == code) moved[mv.point] += cv::Point2f(mv.dx, mv.dy);
+        if (mv.au == code && (side == 0 || OnSubjectsRight(face[mv.point].x) == (side == 1)))
+          moved[mv.point] += cv::Point2f(mv.dx, mv.dy);
     }
     AuFeatures f1{};
     GeometricFeatures(moved, f1);
     AuFeatures d{};
     for (int j = 0; j < kNumAuFeatures; ++j) d[j] = f1[j] - f0[j];
-    const float resp = GeometricResponses(d, f0).au[static_cast<size_t>(k)];
+    return d;
+  };
+  int col = 0;
+  for (int k = 0; k < kNumAus; ++k) {
+    const int code = kAuCodes[static_cast<size_t>(k)];
+    const AuFeatures both = response(code, 0);
+    m.field_response_[static_cast<size_t>(k)] = both;
+    const float resp = GeometricResponses(both, f0).au[static_cast<size_t>(k)];
     if (!(resp > 1e-3f)) return InvalidArgument("AuModel: AU" + std::to_string(code) + " has no response to its field");
     m.gain_[static_cast<size_t>(k)] = 5.f / resp;
+    const bool sided = std::find(kSidedAus.begin(), kSidedAus.end(), code) != kSidedAus.end();
+    for (int side = sided ? 1 : 0; side <= (sided ? 2 : 0); ++side) {
+      const AuFeatures d = sided ? response(code, side) : both;
+      auto& c = m.cols_[static_cast<size_t>(col)];
+      c.au = k;
+      c.side = side;
+      double norm = 0, drawn = 0;
+      for (int j = 0; j < kNumGeo; ++j) {
+        c.response[static_cast<size_t>(j)] = kSeenFraction[j] * d[j] / kGeoNoiseMm[j];
+        norm += static_cast<double>(c.response[static_cast<size_t>(j)]) * c.response[static_cast<size_t>(j)];
+        drawn += static_cast<double>(d[j] / kGeoNoiseMm[j]) * (d[j] / kGeoNoiseMm[j]);
+      }
+      c.scale = static_cast<float>(std::sqrt(norm / std::max(drawn, 1e-12)));
+      if (!(norm > 1e-6)) return InvalidArgument("AuModel: AU" + std::to_string(code) + " has no response on one side");
+      ++col;
+    }
   }
+  for (int a = 0; a < kNumCols; ++a)
+    for (int b = 0; b < kNumCols; ++b) {
+      if (b == 0) {
+        // The penalty scale: the column's norm (a lasso on normalised columns).
+        double n2 = 0;
+        for (int j = 0; j < kNumGeo; ++j)
+          n2 += static_cast<double>(m.cols_[static_cast<size_t>(a)].response[static_cast<size_t>(j)]) *
+                m.cols_[static_cast<size_t>(a)].response[static_cast<size_t>(j)];
+        m.pen_[static_cast<size_t>(a)] = std::sqrt(n2);
+      }
+      double q = 0;
+      for (int j = 0; j < kNumGeo; ++j)
+        q += static_cast<double>(m.cols_[static_cast<size_t>(a)].response[static_cast<size_t>(j)]) *
+             m.cols_[static_cast<size_t>(b)].response[static_cast<size_t>(j)];
+      m.gram_[static_cast<size_t>(a * kNumCols + b)] = q;
+    }
   return m;
 }
 
@@ -439,18 +531,72 @@ AuFeatures AuModel::Features(const cv::Mat& gray, const Landmarks& lm,
   return f;
 }
 
+std::array<double, AuModel::kColumns> AuModel::Solve(const AuFeatures& d) const {
+  // min over 0 <= a <= kMaxActivation of |sum_c a_c R_c - d / noise|^2 / 2 + sum_c
+  // kSparsity * |R_c| * a_c: a box-constrained, L1-penalised least squares, solved by
+  // cyclic coordinate descent (the problem is convex; 23 unknowns converge in a few
+  // dozen sweeps).
+  std::array<double, kColumns> b{}, a{};
+  for (int c = 0; c < kColumns; ++c) {
+    double v = 0;
+    for (int j = 0; j < kNumGeo; ++j)
+      if (std::isfinite(d[j])) v += static_cast<double>(cols_[static_cast<size_t>(c)].response[static_cast<size_t>(j)]) * (d[j] / kGeoNoiseMm[j]);
+    b[static_cast<size_t>(c)] = v;
+  }
+  // The penalised solution is continuous in the data (no AU jumps on or off between
+  // frames); its shrinkage is then given back along a ramp: an active column's value a
+  // becomes a + delta * min(1, a / delta), delta being the shrinkage of that column alone
+  // (kSparsity * pen / Q_cc), so that an AU's own field reads its exact intensity while
+  // a reading near 0 stays near 0.
+  for (int sweep = 0; sweep < 80; ++sweep) {
+    double change = 0;
+    for (int c = 0; c < kColumns; ++c) {
+      if (kAuCodes[static_cast<size_t>(cols_[static_cast<size_t>(c)].au)] == kOutsideJointFit) continue;
+      const double* q = &gram_[static_cast<size_t>(c * kColumns)];
+      double r = b[static_cast<size_t>(c)];
+      for (int k = 0; k < kColumns; ++k)
+        if (k != c) r -= q[k] * a[static_cast<size_t>(k)];
+      const double next = std::clamp((r - kSparsity * pen_[static_cast<size_t>(c)]) / q[c], 0.0, kMaxActivation);
+      change = std::max(change, std::abs(next - a[static_cast<size_t>(c)]));
+      a[static_cast<size_t>(c)] = next;
+    }
+    if (change < 1e-5) break;
+  }
+  for (int c = 0; c < kColumns; ++c) {
+    const double delta = kSparsity * pen_[static_cast<size_t>(c)] / gram_[static_cast<size_t>(c * kColumns + c)];
+    double& v = a[static_cast<size_t>(c)];
+    if (v > 0 && delta > 0) v += delta * std::min(1.0, v / delta);
+  }
+  return a;
+}
+
 AuIntensities AuModel::Score(const AuFeatures& f, const HeadPose& pose, const AuBaseline& baseline) const {
   const AuFeatures g = baseline.Decorrelate(f, pose);
   AuFeatures d;
   for (int j = 0; j < kNumAuFeatures; ++j) d[j] = g[j] - baseline.neutral[j];
-  const Responses r = GeometricResponses(d, baseline.neutral);
+  // Lid features as fractions of this person's neutral opening, in the generic face's
+  // millimetres (a blink closes 90% of whatever opening the person has).
+  const float person_open = Mean2(baseline.neutral[kEyeOpenR], baseline.neutral[kEyeOpenL]);
+  const float eye_scale = std::isfinite(person_open) ? eye_open_ / std::max(person_open, 1.f) : 1.f;
+  for (int j : {kEyeOpenR, kEyeOpenL, kLowerLidR, kLowerLidL, kUpperLidR, kUpperLidL}) d[j] *= eye_scale;
+  const std::array<double, kNumCols> act = Solve(d);
   AuIntensities out;
   auto clamp5 = [](float v) { return std::isfinite(v) ? std::clamp(v, 0.f, 5.f) : 0.f; };
-  for (int k = 0; k < kNumAus; ++k) out.r[static_cast<size_t>(k)] = r.au[static_cast<size_t>(k)] * gain_[static_cast<size_t>(k)];
-  for (size_t s = 0; s < kSidedAus.size(); ++s) {
-    const float gk = gain_[static_cast<size_t>(AuIndex(kSidedAus[s]))];
-    out.left[s] = r.left[s] * gk;
-    out.right[s] = r.right[s] * gk;
+  out.r.fill(0.f);
+  for (int c = 0; c < kNumCols; ++c) {
+    const Column& col = cols_[static_cast<size_t>(c)];
+    const float v = 5.f * col.scale * static_cast<float>(act[static_cast<size_t>(c)]);
+    if (col.side == 0) {
+      out.r[static_cast<size_t>(col.au)] = v;
+      continue;
+    }
+    out.r[static_cast<size_t>(col.au)] += 0.5f * v;
+    for (size_t s = 0; s < kSidedAus.size(); ++s)
+      if (kSidedAus[s] == kAuCodes[static_cast<size_t>(col.au)]) (col.side == 1 ? out.right[s] : out.left[s]) = v;
+  }
+  {
+    const size_t k7 = static_cast<size_t>(AuIndex(kOutsideJointFit));
+    out.r[k7] = gain_[k7] * GeometricResponses(d, baseline.neutral).au[k7];
   }
   // Appearance evidence: positive log-energy rise over neutral, added at kAppWeight.
   auto app = [&](int j) {

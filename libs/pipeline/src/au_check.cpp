@@ -124,6 +124,8 @@ Result<AuCheckResult> RunAuCheck(const AuCheckOptions& o) {
   res.mean_true_neutral.assign(nc, {});
   res.worst_true_neutral.assign(nc, {});
   res.pose_shift_deg.assign(nc, {});
+  res.seen.assign(nc, face::AuFeatures{});
+  for (int k = 0; k < face::kNumAus; ++k) res.drawn[static_cast<size_t>(k)] = model->FieldResponse(k);
   for (const auto& id : pids) {
     auto ours = Read(out / (id + ".csv"));
     if (!ours.ok()) return ours.status();
@@ -163,6 +165,7 @@ Result<AuCheckResult> RunAuCheck(const AuCheckOptions& o) {
       const double t0 = kLead + kStep * static_cast<double>(k), t1 = t0 + kRise + kFall;
       std::array<double, face::kNumAus> s0{}, s1{};
       cv::Vec3d ps(0, 0, 0);
+      face::AuFeatures fs{};
       int m = 0;
       for (size_t i = 0; i < n; ++i) {
         const double t = curves->Num(truth_rows[i], c_time);
@@ -173,6 +176,8 @@ Result<AuCheckResult> RunAuCheck(const AuCheckOptions& o) {
           s1[j] += a.r[j];
         }
         ps += poses[i].r_rad - pose0;
+        const face::AuFeatures g = truth_base.Decorrelate(feats[i], poses[i]);
+        for (int j = 0; j < face::kNumAuFeatures; ++j) fs[static_cast<size_t>(j)] += g[static_cast<size_t>(j)] - truth_base.neutral[static_cast<size_t>(j)];
         ++m;
       }
       if (m == 0) return InvalidInput(id + ": no apex frames for " + conds[k].name);
@@ -184,6 +189,8 @@ Result<AuCheckResult> RunAuCheck(const AuCheckOptions& o) {
         res.worst[k][j] = std::max(res.worst[k][j], v0);
         res.worst_true_neutral[k][j] = std::max(res.worst_true_neutral[k][j], v1);
       }
+      for (int j = 0; j < face::kNumAuFeatures; ++j)
+        res.seen[k][static_cast<size_t>(j)] += fs[static_cast<size_t>(j)] / static_cast<float>(m) / static_cast<float>(nf);
       for (int a = 0; a < 3; ++a)
         res.pose_shift_deg[k][static_cast<size_t>(a)] =
             std::max(res.pose_shift_deg[k][static_cast<size_t>(a)], std::abs(ps[a] / m) * 180 / M_PI);

@@ -2,8 +2,11 @@
 // at CI size: two faces, a still head, every single AU and the EMFACS prototypes at
 // intensity 4, rendered and extracted. What it guards is the end-to-end path (render,
 // track, pose, neutral, read-out): each driven AU is read, prototypes read their defining
-// AUs, and an expression on a still head does not move the fitted pose. The crosstalk the
-// issue asks to bring below 1.0 is printed, not asserted: it is not met yet (docs).
+// AUs, and an expression on a still head does not move the fitted pose. Specificity: the
+// failures of the per-AU linear read-out that the joint one removed stay removed (sadness
+// read as AU01 0.4 / AU04 0.8, a blink as AU07 4.5, a jaw drop as AU25 3.6; 36 off-driven
+// readings >= 1.0, the largest 4.5). The issue's target, every off-driven reading < 1.0,
+// is not met (docs/action_units.md#specificity).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -63,6 +66,14 @@ TEST(AuCheck, DrivenAusAreReadAndStillHeadsKeepTheirPose) {
   EXPECT_GE(At(*r, "surprise 1+2+5+26", 2), 1.5);
   EXPECT_GE(At(*r, "surprise 1+2+5+26", 26), 2.0);
   EXPECT_GE(At(*r, "disgust 9+15+17", 15), 2.0);
+  EXPECT_GE(At(*r, "sadness 1+4+15", 1), 1.5);
+  EXPECT_GE(At(*r, "sadness 1+4+15", 4), 1.5);
+  EXPECT_GE(At(*r, "anger 4+5+7+23", 4), 2.0);
+  EXPECT_LT(At(*r, "AU45", 7), 2.5);
+  EXPECT_LT(At(*r, "AU26", 25), 1.5);
+  EXPECT_LT(At(*r, "AU25", 23), 1.5);
+  EXPECT_LE(over1, 28);
+  EXPECT_LT(worst_other, 3.5);
   // The issue's target is 1 degree; reached: 1.8 (docs/action_units.md#specificity).
   EXPECT_LT(worst_pose, 2.5);
 }

@@ -187,8 +187,10 @@ TEST(Baseline, SavedNeutralIsReusedAndShiftsIntensitiesAsDocumented) {
   const Csv a = ReadCsv(d / "a.csv"), same = ReadCsv(d / "same.csv");
   ASSERT_EQ(a.rows.size(), same.rows.size());
   for (size_t i = 0; i < a.rows.size(); ++i) ASSERT_EQ(a.Cell(i, "AU25_r"), same.Cell(i, "AU25_r")) << i;
-  // A neutral with the lips 0.3 mm further apart lowers AU25 by its gain x 0.3 mm, and
-  // leaves AUs that do not use the lip gap alone.
+  // A neutral with the lips 0.3 mm further apart lowers AU25 (the lips are read as less
+  // parted) and leaves the AUs far from the mouth alone. Not by a fixed gain: the joint
+  // read-out explains all features together, so the shift is shared with the AUs whose
+  // fields part the lips.
   constexpr double kShiftMm = 0.3;
   j["features"]["lip_gap"]["neutral"] = j["features"]["lip_gap"]["neutral"].get<double>() + kShiftMm;
   std::ofstream(d / "shifted.json") << j.dump();
@@ -196,24 +198,23 @@ TEST(Baseline, SavedNeutralIsReusedAndShiftsIntensitiesAsDocumented) {
   o.output_csv = d / "shifted.csv";
   ASSERT_TRUE(RunExtract(o).ok());
   const Csv s = ReadCsv(d / "shifted.csv");
-  auto models = LoadFaceModels("", {});
-  ASSERT_TRUE(models.ok());
-  const double gain = kShiftMm * face::AuModel::Create(face::BuildGenericFace3D(models->landmarks->MeanShape()))
-                         ->gains()[static_cast<size_t>(face::AuIndex(25))];
   int checked = 0;
+  double drop = 0, far = 0;
   for (size_t i = 0; i < a.rows.size(); ++i) {
     if (a.Cell(i, "success") != "1") continue;
     const double before = a.Num(i, "AU25_r"), after = s.Num(i, "AU25_r");
-    if (before > gain + 0.05 && before < 5) {
-      EXPECT_NEAR(after, before - gain, 0.011) << i;
+    EXPECT_LE(after, before + 1e-3) << i;
+    if (before > 0.5 && before < 5) {
+      drop += before - after;
       ++checked;
-    } else if (before < gain - 0.05) {
-      EXPECT_EQ(after, 0.0) << i;
     }
-    EXPECT_EQ(a.Cell(i, "AU12_r"), s.Cell(i, "AU12_r"));
-    EXPECT_EQ(a.Cell(i, "AU01_r"), s.Cell(i, "AU01_r"));
+    for (const char* au : {"AU01_r", "AU02_r", "AU45_r"}) far = std::max(far, std::abs(a.Num(i, au) - s.Num(i, au)));
   }
-  std::printf("[ figures ] AU25 shift %.3f for %.1f mm; %d frames checked\n", gain, kShiftMm, checked);
+  drop /= std::max(checked, 1);
+  std::printf("[ figures ] lip-gap neutral +%.1f mm: AU25 lower by %.3f on average over %d frames; brows and blink move "
+              "at most %.3f\n", kShiftMm, drop, checked, far);
+  EXPECT_GT(drop, 0.05);
+  EXPECT_LT(far, 0.05);
   EXPECT_GT(checked, 50);
 }
 

@@ -44,7 +44,7 @@ struct Action {
 };
 const Action kRepertoire[] = {
     {{6, 12}, "positive"},  {{12}, "positive"},   {{1, 2}, "surprise"},
-    {{4}, "negative"},      {{1, 2, 26}, "surprise"}, {{15}, "negative"},
+    {{4}, "negative"},      {{1, 2, 25, 26}, "surprise"}, {{15}, "negative"},
 };
 
 float Shape(const Event& e, double t) {
@@ -121,7 +121,7 @@ std::vector<int> BroadCounterpart(const std::vector<int>& aus) {
   if (a.count(12)) return {6, 25};   // smile -> cheek raise with parted lips (positive)
   if (a.count(4)) return {23, 17};   // frown -> lip press (negative)
   if (a.count(15)) return {4};       // lip corners down -> brow lowerer (negative)
-  if (a.count(1) || a.count(2)) return {5, 26};  // brow flash -> eyes widen, jaw drop (surprise)
+  if (a.count(1) || a.count(2)) return {5, 25, 26};  // brow flash -> eyes widen, mouth opens (surprise)
   return aus;
 }
 

@@ -65,6 +65,11 @@ using AuFeatures = std::array<float, kNumAuFeatures>;
 // Short snake_case names, in enum order (baseline files use them).
 std::span<const char* const, kNumAuFeatures> AuFeatureNames();
 
+// How much of each geometric feature's drawn change (FACS field) the 68-point landmark
+// model sees, measured by the specificity sweep (docs/action_units.md#specificity); the
+// joint read-out's columns are the fields as seen.
+std::span<const float, kFirstAppearanceFeature> AuSeenFraction();
+
 // Asymmetric AUs with left/right columns (AUxx_r_L, AUxx_r_R).
 inline constexpr std::array<int, 6> kSidedAus = {1, 2, 6, 12, 14, 15};
 
@@ -148,16 +153,43 @@ class AuModel {
   // Geometric features from canonical (face-frame, mm) points only.
   static void GeometricFeatures(const std::array<cv::Point2f, kNumLandmarks>& canonical, AuFeatures& f);
 
-  // Intensities from features, the head pose and the person's baseline.
+  // Intensities from features, the head pose and the person's baseline. The geometric
+  // change from the neutral is explained jointly as a non-negative, sparse sum of every
+  // AU's response (each AU's FACS field applied to the generic face, per side for the
+  // sided AUs), so that a jaw drop reads as AU26, not also as AU15, AU20 and AU23: each
+  // AU moves only with its own field. Appearance evidence is then added.
   AuIntensities Score(const AuFeatures& f, const HeadPose& pose, const AuBaseline& baseline) const;
 
-  // The gain of each AU's geometric response (intensity per mm), derived from facs.h.
+  // The gain of each AU's own geometric read-out (intensity per mm of its response in
+  // the table of docs/action_units.md), derived from facs.h. Score does not use it alone:
+  // it explains all features jointly (see Score).
   const std::array<float, kNumAus>& gains() const { return gain_; }
+
+  // What AU kAuCodes[k]'s FACS field at intensity 5 does to the geometric features of
+  // the generic face (mm; appearance features 0).
+  const AuFeatures& FieldResponse(int k) const { return field_response_[static_cast<size_t>(k)]; }
+
+  // One column of the joint read-out per unsided AU and two per sided AU.
+  static constexpr int kColumns = kNumAus + static_cast<int>(kSidedAus.size());
 
  private:
   AuModel() = default;
+  // Activations (1 = intensity 5) of the columns that best explain the geometric feature
+  // change `d` (features minus neutral, mm).
+  std::array<double, kColumns> Solve(const AuFeatures& d) const;
+  struct Column {
+    int au = 0;    // index into kAuCodes
+    int side = 0;  // 0 both sides, 1 subject's right, 2 subject's left
+    std::array<float, kFirstAppearanceFeature> response{};  // seen field response / noise scale
+    float scale = 1;  // |seen response| / |drawn response|: output intensity per activation / 5
+  };
   std::array<cv::Point2f, kNumLandmarks> template_{};  // appearance template, patch px
   std::array<float, kNumAus> gain_{};
+  std::array<Column, kColumns> cols_{};
+  std::array<double, kColumns * kColumns> gram_{};  // cols' inner products
+  std::array<double, kColumns> pen_{};  // each column's L1 penalty scale
+  std::array<AuFeatures, kNumAus> field_response_{};
+  float eye_open_ = 0;  // the generic face's lid opening (mm)
 };
 
 // AU presence (AUxx_c) per stream, with hysteresis: on at intensity >= on, off below off,

@@ -68,10 +68,12 @@ inline constexpr AuMove kAuFields[] = {
     // AU25 lips part: lower lip down (an 8-9 mm gap at intensity 5).
     {25, 65, 0, 7}, {25, 66, 0, 8}, {25, 67, 0, 7}, {25, 56, 0, 7}, {25, 57, 0, 8}, {25, 58, 0, 7},
     {25, 61, 0, -0.8f}, {25, 62, 0, -0.8f}, {25, 63, 0, -0.8f},
-    // AU26 jaw drop: chin, jaw and lower lip down.
+    // AU26 jaw drop: chin and jaw down; the lips stay together (FACS codes parted lips as
+    // AU25 on top: a talking mouth is 25+26), so the lower vermilion stretches a little
+    // and the inner lip gap does not open.
     {26, 8, 0, 9}, {26, 7, 0, 8}, {26, 9, 0, 8}, {26, 6, 0, 6}, {26, 10, 0, 6}, {26, 5, 0, 3.5f}, {26, 11, 0, 3.5f},
-    {26, 4, 0, 1.5f}, {26, 12, 0, 1.5f}, {26, 55, 0, 7}, {26, 56, 0, 8}, {26, 57, 0, 8.5f}, {26, 58, 0, 8},
-    {26, 59, 0, 7}, {26, 65, 0, 7.5f}, {26, 66, 0, 8}, {26, 67, 0, 7.5f},
+    {26, 4, 0, 1.5f}, {26, 12, 0, 1.5f}, {26, 55, 0, 2}, {26, 56, 0, 2.5f}, {26, 57, 0, 2.5f}, {26, 58, 0, 2.5f},
+    {26, 59, 0, 2},
 };
 
 // Fraction of the lid opening that AU45 closes at intensity 5.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mimicry/core/status.h"
+#include "mimicry/face/au.h"
 #include "mimicry/face/facs.h"
 
 namespace mimicry::pipeline {
@@ -40,6 +41,12 @@ struct AuCheckResult {
   // driven AU is >= 90% of the intensity), mean over faces and the largest face's, with
   // extract's own (fitted) neutral, and with the true neutral (each face's neutral frames).
   std::vector<std::array<double, face::kNumAus>> mean, worst, mean_true_neutral, worst_true_neutral;
+  // [condition]: the geometric feature change at the apex from the true neutral (mm,
+  // mean over faces; appearance features as log ratios), what the landmark model saw.
+  std::vector<face::AuFeatures> seen;
+  // [k]: the change AU kAuCodes[k]'s field makes on the generic face at intensity 5
+  // (AuModel::FieldResponse), what was drawn.
+  std::array<face::AuFeatures, face::kNumAus> drawn{};
   // [condition]: |pose at the apex - pose over the neutral frames|, degrees, worst face:
   // pitch, yaw, roll.
   std::vector<std::array<double, 3>> pose_shift_deg;
