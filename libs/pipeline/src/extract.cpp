@@ -563,7 +563,7 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
                     {"from_file", baseline_in.has_value() && id == bface && offline},
                     {"ref_pitch_rad", b.ref_pitch},
                     {"ref_yaw_rad", b.ref_yaw}});
-    j["action_units"] = {{"method", "canonical-frame geometry + aligned-region texture; gains from the FACS fields"},
+    j["action_units"] = {{"method", "canonical-frame geometry + aligned-region texture; joint non-negative read-out of the FACS fields as the landmark model sees them"},
                          {"baseline_mode", offline ? "offline" : "online"},
                          {"baseline_face", bface},
                          {"baseline_in", o.baseline_in},
