@@ -418,6 +418,7 @@ Result<AuModel> AuModel::Create(const Face3D& face) {
       auto& c = m.cols_[static_cast<size_t>(col)];
       c.au = k;
       c.side = side;
+      c.in_fit = code != kOutsideJointFit;
       double norm = 0, drawn = 0;
       for (int j = 0; j < kNumGeo; ++j) {
         c.response[static_cast<size_t>(j)] = kSeenFraction[j] * d[j] / kGeoNoiseMm[j];
@@ -431,20 +432,14 @@ Result<AuModel> AuModel::Create(const Face3D& face) {
   }
   for (int a = 0; a < kNumCols; ++a)
     for (int b = 0; b < kNumCols; ++b) {
-      if (b == 0) {
-        // The penalty scale: the column's norm (a lasso on normalised columns).
-        double n2 = 0;
-        for (int j = 0; j < kNumGeo; ++j)
-          n2 += static_cast<double>(m.cols_[static_cast<size_t>(a)].response[static_cast<size_t>(j)]) *
-                m.cols_[static_cast<size_t>(a)].response[static_cast<size_t>(j)];
-        m.pen_[static_cast<size_t>(a)] = std::sqrt(n2);
-      }
       double q = 0;
       for (int j = 0; j < kNumGeo; ++j)
         q += static_cast<double>(m.cols_[static_cast<size_t>(a)].response[static_cast<size_t>(j)]) *
              m.cols_[static_cast<size_t>(b)].response[static_cast<size_t>(j)];
       m.gram_[static_cast<size_t>(a * kNumCols + b)] = q;
     }
+  // The penalty scale: each column's norm (a lasso on normalised columns).
+  for (int a = 0; a < kNumCols; ++a) m.pen_[static_cast<size_t>(a)] = std::sqrt(m.gram_[static_cast<size_t>(a * kNumCols + a)]);
   return m;
 }
 
@@ -551,7 +546,7 @@ std::array<double, AuModel::kColumns> AuModel::Solve(const AuFeatures& d) const 
   for (int sweep = 0; sweep < 80; ++sweep) {
     double change = 0;
     for (int c = 0; c < kColumns; ++c) {
-      if (kAuCodes[static_cast<size_t>(cols_[static_cast<size_t>(c)].au)] == kOutsideJointFit) continue;
+      if (!cols_[static_cast<size_t>(c)].in_fit) continue;
       const double* q = &gram_[static_cast<size_t>(c * kColumns)];
       double r = b[static_cast<size_t>(c)];
       for (int k = 0; k < kColumns; ++k)

@@ -180,6 +180,7 @@ class AuModel {
   struct Column {
     int au = 0;    // index into kAuCodes
     int side = 0;  // 0 both sides, 1 subject's right, 2 subject's left
+    bool in_fit = true;  // false for AU7, read outside the joint fit
     std::array<float, kFirstAppearanceFeature> response{};  // seen field response / noise scale
     float scale = 1;  // |seen response| / |drawn response|: output intensity per activation / 5
   };
