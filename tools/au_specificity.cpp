@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <string>
 
+#include "mimicry/core/csv.h"
 #include "mimicry/pipeline/au_check.h"
 #include "mimicry/pipeline/synth.h"
 
@@ -27,17 +28,29 @@ int main(int argc, char** argv) {
   int n_faces = 3, first = 0;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : "0"; };
-    if (a == "--faces") n_faces = std::stoi(next());
-    else if (a == "--first") first = std::stoi(next());
-    else if (a == "--head") o.head_motion_deg = std::stod(next());
-    else if (a == "--intensity") o.intensity = std::stod(next());
-    else if (a == "--seed") o.seed = std::stoull(next());
-    else if (a == "--reuse") o.reuse = true;
-    else {
+    if (a == "--reuse") {
+      o.reuse = true;
+      continue;
+    }
+    if (a != "--faces" && a != "--first" && a != "--head" && a != "--intensity" && a != "--seed") {
       std::fprintf(stderr, "au_specificity: unknown argument %s\n", a.c_str());
       return 2;
     }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "au_specificity: %s needs a value\n", a.c_str());
+      return 2;
+    }
+    const std::string v = argv[++i];
+    double x = 0;
+    if (!ParseNumber(v, x) || x < 0) {
+      std::fprintf(stderr, "au_specificity: %s must be a number >= 0, got %s\n", a.c_str(), v.c_str());
+      return 2;
+    }
+    if (a == "--faces") n_faces = static_cast<int>(x);
+    else if (a == "--first") first = static_cast<int>(x);
+    else if (a == "--head") o.head_motion_deg = x;
+    else if (a == "--intensity") o.intensity = x;
+    else o.seed = static_cast<uint64_t>(x);
   }
   // The audience preset's photos hold the most distinct faces (bald_guys is a group).
   int index = 0;
@@ -46,8 +59,8 @@ int main(int argc, char** argv) {
       o.faces.push_back(f);
   auto r = pipeline::RunAuCheck(o);
   if (!r.ok()) {
-    std::fprintf(stderr, "error: %s\n", r.status().message().c_str());
-    return 1;
+    std::fprintf(stderr, "au_specificity: %s\n", r.status().message().c_str());
+    return r.status().code() == StatusCode::kInvalidArgument ? 2 : 1;
   }
   const char* variant[2] = {"extract's own neutral", "true neutral (neutral frames)"};
   for (int v = 0; v < 2; ++v) {
