@@ -145,6 +145,8 @@ int main(int argc, char** argv) {
                       "Neutral per person: offline (two passes over the file) or online (running, for live use)")
       ->capture_default_str()->check(CLI::IsMember({"offline", "online"}));
   extract->add_flag("--au-features", ex.write_au_features, "Also write the raw AU features (feat_* columns)");
+  extract->add_flag("--motion-energy", ex.motion_energy, "Also write motion energy per face: me_head, me_body, me_total (docs/movement.md)");
+  extract->add_option("--me-threshold", ex.motion_energy_options.threshold, "Motion energy: gray levels a pixel must change by")->capture_default_str()->check(CLI::Range(0, 255));
   extract->add_option("--baseline-in", ex.baseline_in, "Reuse a neutral saved with --baseline-out (for --baseline-face)");
   extract->add_option("--baseline-out", ex.baseline_out, "Save the neutral of --baseline-face as JSON");
   extract->add_option("--baseline-face", ex.baseline_face,
@@ -222,6 +224,24 @@ int main(int argc, char** argv) {
   analyze->add_flag("--thumbnails", an.thumbnails, "Put one small face crop per participant (video inputs) into report.html");
   bool an_no_report = false;
   analyze->add_flag("--no-report", an_no_report, "Do not write report.html");
+  std::string an_channels = "faces";
+  analyze->add_option("--channels", an_channels, "What is coupled: faces (AUs and affect), motion (motion energy) or both")->capture_default_str();
+  bool an_series = false;
+  std::string an_series_columns;
+  analyze->add_flag("--series", an_series, "Inputs are time series (MEA text files or CSVs, one column per participant), not faces");
+  analyze->add_option("--series-rate", an.series.rate_hz, "Series without a timestamp column: rows per second (implies --series)");
+  analyze->add_option("--series-columns", an_series_columns, "Series: the participant columns, comma separated (names or 1-based numbers)");
+  analyze->add_option("--series-event-threshold", an.series.event_threshold,
+                      "Series: a movement event must exceed this, in the series' own units (default: median + 3 robust SD only)");
+  analyze->add_flag("--rmea", an.rmea.enabled, "Series: rMEA-compatible windowed cross-correlation (OUT/ccf_matrix.csv, docs/movement.md#rmea)");
+  analyze->add_option("--rmea-lag", an.rmea.ccf.lag_s, "rMEA lagSec: largest lag (s)")->capture_default_str();
+  analyze->add_option("--rmea-window", an.rmea.ccf.win_s, "rMEA winSec: window (s)")->capture_default_str();
+  analyze->add_option("--rmea-increment", an.rmea.ccf.inc_s, "rMEA incSec: step between windows (s)")->capture_default_str();
+  bool an_rmea_r = false;
+  analyze->add_flag("--rmea-r", an_rmea_r, "rMEA r2Z = FALSE: plain r instead of Fisher z");
+  analyze->add_flag("--rmea-abs", an.rmea.ccf.abs, "rMEA ABS = TRUE: absolute values");
+  analyze->add_option("--rmea-smooth", an.rmea.smooth_s, "rMEA MEAsmooth window (s) before the ccf; 0 = off (rMEA users: 0.5)")->capture_default_str();
+  analyze->add_flag("--rmea-scale", an.rmea.scale, "rMEA MEAscale before the ccf: each series divided by its SD");
 
   mimicry::pipeline::AudienceOptions au;
   bool au_quiet = false, au_no_report = false;
@@ -345,6 +365,23 @@ int main(int argc, char** argv) {
       an.sessions = *ss;
     }
     if (an_no_scale) an.prepare.subtract_baseline = an.prepare.standardize = false;
+    an.rmea.ccf.fisher_z = !an_rmea_r;
+    if (an_channels != "faces" && an_channels != "motion" && an_channels != "both")
+      return Fail(mimicry::InvalidArgument("--channels: must be faces, motion or both, got " + an_channels));
+    an.channels = an_channels == "motion" ? mimicry::pipeline::AnalyzeOptions::Channels::kMotion
+                  : an_channels == "both" ? mimicry::pipeline::AnalyzeOptions::Channels::kBoth
+                                          : mimicry::pipeline::AnalyzeOptions::Channels::kFaces;
+    if (!an_series_columns.empty()) {
+      std::string c;
+      for (std::istringstream cs(an_series_columns); std::getline(cs, c, ',');)
+        if (!c.empty()) an.series.columns.push_back(c);
+    }
+    bool any_txt = false;
+    for (const auto& in : an.inputs) any_txt |= std::filesystem::path(in).extension() == ".txt";
+    an.series.enabled = an_series || analyze->count("--series-rate") > 0 || !an.series.columns.empty() || any_txt;
+    if (an.series.enabled && analyze->count("--rate") == 0) an.rate_hz = 0;  // the series' own rate
+    if (!an.series.enabled && an.rmea.enabled)
+      return Fail(mimicry::InvalidArgument("--rmea: needs series inputs (--series-rate HZ or --series)"));
     if (an_corr == "phase")
       return Fail(mimicry::InvalidArgument(
           "--surrogate phase: removed: phase-randomised surrogates reject too often on bursty expression series "

@@ -12,6 +12,7 @@
 #include "mimicry/face/expression.h"
 #include "mimicry/face/landmarks.h"
 #include "mimicry/face/motion.h"
+#include "mimicry/face/motion_energy.h"
 #include "mimicry/face/pose.h"
 #include "mimicry/face/tracker.h"
 
@@ -175,6 +176,24 @@ void BM_FitAuBaseline(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(FitAuBaseline(feats, poses));
 }
 BENCHMARK(BM_FitAuBaseline)->Arg(1800)->Arg(108000)->Unit(benchmark::kMillisecond);
+
+// extract --motion-energy's added work per frame (640 x 480, three faces): compare with the
+// whole extract's ~0.7-1.2 ms per frame (bench/extract_fps.sh).
+void BM_MotionEnergyPerFrame(benchmark::State& state) {
+  Data& d = Get();
+  if (!d.ok) return state.SkipWithError("../shared or models absent");
+  MotionEnergy me;
+  const std::map<int, cv::Rect2f> faces = {{0, {100, 100, 90, 100}}, {1, {300, 80, 80, 90}}, {2, {480, 120, 70, 80}}};
+  size_t i = 0;
+  int64_t t = 0;
+  for (auto _ : state) {
+    auto s = me.Update(d.gray[i % d.gray.size()], mimicry::Timestamp::FromMicros(t), faces);
+    benchmark::DoNotOptimize(s);
+    ++i;
+    t += 33333;
+  }
+}
+BENCHMARK(BM_MotionEnergyPerFrame)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

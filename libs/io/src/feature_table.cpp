@@ -57,6 +57,17 @@ SeriesHeader FeatureHeader() {
     hdr.channels.push_back(std::string("mot_") + n);
     hdr.units.push_back("pct_face_sd");
   }
+  for (const char* n : {"me_head", "me_body", "me_total"}) {
+    hdr.channels.push_back(n);
+    hdr.units.push_back("pct_pixels_changed");
+  }
+  for (int au : {1, 2, 6, 12, 14, 15})
+    for (const char* side : {"L", "R"}) {
+      char name[16];
+      std::snprintf(name, sizeof name, "AU%02d_r_%s", au, side);
+      hdr.channels.push_back(name);
+      hdr.units.push_back("intensity_0_5");
+    }
   return hdr;
 }
 
@@ -113,7 +124,7 @@ Result<FeatureTable> ReadFeatureCsv(const std::string& path) {
   const int c_x36 = col("x_36"), c_y36 = col("y_36"), c_x45 = col("x_45"), c_y45 = col("y_45");
   const SeriesHeader hdr = FeatureHeader();
   std::vector<int> mot_cols;
-  for (size_t k = 0; k < static_cast<size_t>(kMotionChannels); ++k) mot_cols.push_back(col(hdr.channels[22 + k]));
+  for (size_t k = 22; k < static_cast<size_t>(kFeatureChannels); ++k) mot_cols.push_back(col(hdr.channels[k]));
   std::vector<double> row_v(kFeatureChannels);
   int64_t line_no = 1;
   while (std::getline(in, line)) {

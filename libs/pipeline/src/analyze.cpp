@@ -7,6 +7,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -20,6 +21,7 @@
 #include "mimicry/face/detector.h"
 #include "mimicry/face/expression.h"
 #include "mimicry/io/feature_table.h"
+#include "mimicry/io/series_table.h"
 #include "mimicry/io/frame_source.h"
 #include "mimicry/micro/spot.h"
 #include "mimicry/pipeline/synth.h"
@@ -34,6 +36,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr float kNaNf = std::numeric_limits<float>::quiet_NaN();
 
 struct Participant {
   std::string id, source, format;
@@ -50,6 +53,10 @@ struct Participant {
   std::vector<sync::ExprEvent> micro_events;  // spotted micro-expressions (libs/micro), as events
   double valid_fraction = 0;
   double mid_t_s = kNaN, mid_face_x = kNaN;  // the middle valid sample (input clock) and its face x
+  // Series inputs: the values exactly on the grid from k0 (doubles, for rMEA's ccf); false
+  // in on_grid when some sample falls between grid points.
+  std::vector<double> grid;
+  bool on_grid = true;
   size_t n() const { return u.size(); }
   int64_t k1() const { return k0 + static_cast<int64_t>(u.size()); }
 };
@@ -58,6 +65,8 @@ struct Participant {
 // participant covers its own recording's span of it.
 struct Session {
   std::vector<io::FeatureTable> tables;
+  std::vector<io::SeriesTable> series_tables;  // series inputs (AnalyzeOptions::series)
+  bool series = false;
   std::vector<Participant> ps;
   double t0 = 0;  // the earliest start, input clock
   size_t n = 0;   // samples to the latest end
@@ -87,7 +96,18 @@ Status CheckWindow(const sync::WlccOptions& w, const char* window, const char* s
 }
 
 Status ValidateOptions(const AnalyzeOptions& o) {
-  if (!(o.rate_hz >= 5 && o.rate_hz <= 240)) return InvalidArgument(fmt::format("--rate: must be 5..240 Hz, got {}", o.rate_hz));
+  if (o.series.enabled) {
+    if (!(o.rate_hz == 0 || (o.rate_hz >= 0.1 && o.rate_hz <= 1000)))
+      return InvalidArgument(fmt::format("--rate: series are analysed at 0.1..1000 Hz (or their own rate), got {}", o.rate_hz));
+    if (!std::isfinite(o.series.rate_hz) || o.series.rate_hz < 0)
+      return InvalidArgument(std::isfinite(o.series.rate_hz)
+                                 ? fmt::format("--series-rate: must be a positive number of Hz, got {}", o.series.rate_hz)
+                                 : std::string("--series-rate: must be a positive, finite number of Hz"));
+  } else if (!(o.rate_hz >= 5 && o.rate_hz <= 240)) {
+    return InvalidArgument(fmt::format("--rate: must be 5..240 Hz, got {}", o.rate_hz));
+  }
+  if (o.rmea.enabled && !(o.rmea.smooth_s >= 0 && std::isfinite(o.rmea.smooth_s)))
+    return InvalidArgument(fmt::format("--rmea-smooth: must be >= 0 s, got {}", o.rmea.smooth_s));
   if (!(o.max_gap_s >= 0)) return InvalidArgument(fmt::format("--max-gap: must be >= 0, got {}", o.max_gap_s));
   MIMICRY_RETURN_IF_ERROR(CheckWindow(o.mimicry_wlcc, "--window", "--step", "--max-lag"));
   MIMICRY_RETURN_IF_ERROR(CheckWindow(o.session_wlcc, "--session-window", "--session-step", "--session-max-lag"));
@@ -128,6 +148,25 @@ sync::PairOptions PairOptionsFor(const AnalyzeOptions& o, uint64_t seed) {
   po.chance_surrogates = o.surrogates > 0 ? std::min(o.chance_surrogates, o.surrogates) : 0;
   po.lagmap_step_s = 0.1;
   return po;
+}
+
+// Whether a channel enters the pooled synchrony and leader curve.
+bool PooledFor(const AnalyzeOptions& o, const std::string& ch) {
+  if (o.series.enabled) return true;
+  const bool motion = ch == "me_head" || ch == "me_body";
+  switch (o.channels) {
+    case AnalyzeOptions::Channels::kMotion: return motion;
+    case AnalyzeOptions::Channels::kBoth: return motion || internal::Pooled(ch);
+    case AnalyzeOptions::Channels::kFaces: break;
+  }
+  return internal::Pooled(ch);
+}
+
+// The extraction options analyze uses for videos: motion energy when it is coupled.
+ExtractOptions ExtractFor(const AnalyzeOptions& o) {
+  ExtractOptions e = o.extract;
+  if (o.channels != AnalyzeOptions::Channels::kFaces) e.motion_energy = true;
+  return e;
 }
 
 // ---- Loading --------------------------------------------------------------------------------
@@ -180,12 +219,83 @@ const TimeSeries* MainFace(const io::FeatureTable& t, int* id) {
 }
 
 // Inputs -> participants (one per recording, or the faces of one recording, left to right).
+Status NamesAndOffsets(const AnalyzeOptions& o, Session& session);
+
+// Series inputs -> participants: every column of every file.
+Status ReadSeriesParticipants(const AnalyzeOptions& o, Session& session) {
+  session.series = true;
+  std::vector<std::string> files = o.inputs;
+  if (!o.series.picks.empty()) {
+    files.clear();
+    for (const auto& pk : o.series.picks)
+      if (std::find(files.begin(), files.end(), pk.file) == files.end()) files.push_back(pk.file);
+  }
+  for (const auto& in : files) {
+    auto t = io::ReadSeriesTable(in, {.rate_hz = o.series.rate_hz, .columns = o.series.picks.empty() ? o.series.columns
+                                                                                                    : std::vector<std::string>{}});
+    if (!t.ok()) return t.status();
+    session.series_tables.push_back(std::move(t).value());
+  }
+  const double rate = session.series_tables[0].rate_hz;
+  for (const auto& t : session.series_tables)
+    if (std::abs(t.rate_hz - rate) > 1e-6 * rate)
+      return InvalidInput(fmt::format("{}: its rows are {} Hz apart, {}'s {} Hz; give every series at one rate", t.path, t.rate_hz,
+                                      session.series_tables[0].path, rate));
+  if (!o.series.picks.empty()) {
+    for (const auto& pk : o.series.picks) {
+      const auto& t = *std::find_if(session.series_tables.begin(), session.series_tables.end(),
+                                    [&](const io::SeriesTable& x) { return x.path == pk.file; });
+      int k = -1;
+      const std::string want = pk.column.empty() ? pk.id : pk.column;
+      for (size_t c = 0; c < t.names.size(); ++c)
+        if (t.names[c] == want) k = static_cast<int>(c);
+      double num = 0;
+      if (k < 0 && ParseNumber(want, num) && num >= 1 && num <= static_cast<double>(t.names.size()) && num == std::floor(num))
+        k = static_cast<int>(num) - 1;
+      if (k < 0 && pk.column.empty() && t.names.size() == 1) k = 0;
+      if (k < 0) {
+        std::string have;
+        for (const auto& n : t.names) have += (have.empty() ? "" : ", ") + n;
+        return InvalidInput(t.path + ": no participant column '" + want + "' for " + pk.id + " (columns: " + have +
+                            "); name it in the sessions table's column `column`");
+      }
+      Participant p;
+      p.source = t.path;
+      p.format = t.format == "mea" ? "series (MEA text)" : "series (CSV)";
+      p.face_id = k;
+      p.raw = &t.series[static_cast<size_t>(k)];
+      p.frames = static_cast<int64_t>(p.raw->size());
+      p.id = pk.id;
+      session.ps.push_back(p);
+    }
+  }
+  for (const auto& t : session.series_tables)
+    for (size_t k = 0; k < t.series.size() && o.series.picks.empty(); ++k) {
+      Participant p;
+      p.source = t.path;
+      p.format = t.format == "mea" ? "series (MEA text)" : "series (CSV)";
+      p.face_id = static_cast<int>(k);
+      p.raw = &t.series[k];
+      p.frames = static_cast<int64_t>(t.series[k].size());
+      const std::string stem = fs::path(t.path).stem().string();
+      p.id = session.series_tables.size() == 1 ? t.names[k] : t.series.size() == 1 ? stem : stem + "." + t.names[k];
+      session.ps.push_back(p);
+    }
+  if (session.ps.size() < 2)
+    return InvalidInput(o.inputs[0] + ": one participant column; give a file with two or more columns, or one file per participant");
+  return Status::Ok();
+}
+
 Status ReadParticipants(const AnalyzeOptions& o, const AnalyzeProgress& progress, Session& session) {
   auto& tables = session.tables;
   auto& ps = session.ps;
+  if (o.series.enabled) {
+    MIMICRY_RETURN_IF_ERROR(ReadSeriesParticipants(o, session));
+    return NamesAndOffsets(o, session);
+  }
   for (size_t i = 0; i < o.inputs.size(); ++i) {
     if (progress) progress("reading", static_cast<double>(i) / static_cast<double>(o.inputs.size()));
-    auto t = internal::LoadInput(o.inputs[i], o.out_dir, o.extract, "", progress);
+    auto t = internal::LoadInput(o.inputs[i], o.out_dir, ExtractFor(o), "", progress);
     if (!t.ok()) return t.status();
     tables.push_back(std::move(t).value());
   }
@@ -272,6 +382,11 @@ Status ReadParticipants(const AnalyzeOptions& o, const AnalyzeProgress& progress
                                  "things; extract every recording with the same tool where you can");
     }
   }
+  return NamesAndOffsets(o, session);
+}
+
+Status NamesAndOffsets(const AnalyzeOptions& o, Session& session) {
+  auto& ps = session.ps;
   for (const auto& [id, file] : o.names) {
     auto it = std::find_if(ps.begin(), ps.end(), [&](const Participant& p) { return p.source == file || p.id == file; });
     if (it == ps.end()) return InvalidArgument("--name " + id + "=" + file + ": no such input (or participant id)");
@@ -298,6 +413,33 @@ std::string Spans(const std::vector<const Participant*>& ps) {
   return which;
 }
 
+// A series participant on the grid: its one channel resampled (gaps stay gaps) and
+// prepared; no events. The values exactly on grid points are kept as doubles for rMEA.
+void PrepareSeries(const AnalyzeOptions& o, double pt0, size_t n, Participant& p) {
+  series::ResampleOptions ro;
+  ro.rate_hz = o.rate_hz;
+  ro.max_gap_s = o.max_gap_s;
+  p.u = series::Resample(*p.raw, p.offset_s, pt0, n, ro);
+  p.valid_fraction = p.u.ValidFraction(0);
+  p.prep = p.u;
+  series::Prepare(p.prep, o.prepare);
+  p.grid.assign(n, kNaN);
+  for (size_t i = 0; i < p.raw->size(); ++i) {
+    const double k = (p.raw->time(i).seconds() + p.offset_s - pt0) * o.rate_hz;
+    const double kr = std::round(k);
+    if (std::abs(k - kr) > 1e-3) {
+      p.on_grid = false;
+      continue;
+    }
+    if (kr >= 0 && kr < static_cast<double>(n)) p.grid[static_cast<size_t>(kr)] = p.raw->value(i, 0);
+  }
+  sync::EventOptions eo = o.events;
+  eo.threshold = o.series.event_threshold;
+  p.events = sync::DetectSeriesEvents(p.u.data[0], pt0, o.rate_hz, eo);
+  p.mid_t_s = p.raw->time(p.raw->size() / 2).seconds();
+  p.raw = nullptr;
+}
+
 // The session grid, each participant's channels on it, prepared, with its events.
 Status PrepareSession(const AnalyzeOptions& o, const AnalyzeProgress& progress, Session& session) {
   auto& ps = session.ps;
@@ -316,8 +458,29 @@ Status PrepareSession(const AnalyzeOptions& o, const AnalyzeProgress& progress, 
     p.k0 = static_cast<int64_t>(std::ceil((StartS(p) - t0) * o.rate_hz - 1e-9));
     const int64_t k1 = static_cast<int64_t>(std::floor((EndS(p) - t0) * o.rate_hz + 1e-9)) + 1;
     const double pt0 = t0 + static_cast<double>(p.k0) / o.rate_hz;
-    p.u = internal::Derive(*p.raw, p.offset_s, pt0, static_cast<size_t>(std::max<int64_t>(1, k1 - p.k0)), o.rate_hz, o.max_gap_s);
+    const size_t pn = static_cast<size_t>(std::max<int64_t>(1, k1 - p.k0));
+    if (session.series) {
+      PrepareSeries(o, pt0, pn, p);
+      if (p.valid_fraction == 0) return InvalidInput(p.source + ": participant " + p.id + " has no values");
+      continue;
+    }
+    p.u = internal::Derive(*p.raw, p.offset_s, pt0, pn, o.rate_hz, o.max_gap_s);
     p.valid_fraction = p.u.ValidFraction(static_cast<size_t>(face::AuIndex(12)));
+    if (o.channels != AnalyzeOptions::Channels::kFaces) {
+      // Motion energy beside the face channels (resampled the same way; gaps stay gaps).
+      series::ResampleOptions ro;
+      ro.rate_hz = o.rate_hz;
+      ro.max_gap_s = o.max_gap_s;
+      const series::Uniform all = series::Resample(*p.raw, p.offset_s, pt0, pn, ro);
+      for (const char* ch : {"me_head", "me_body", "me_total"}) {
+        const int c = all.ChannelIndex(ch);
+        p.u.channels.push_back(ch);
+        p.u.data.push_back(c >= 0 ? all.data[static_cast<size_t>(c)] : std::vector<float>(pn, kNaNf));
+      }
+      if (p.u.ValidFraction(p.u.channels.size() - 1) == 0)
+        return InvalidInput(p.source + ": participant " + p.id +
+                            " has no motion energy (--channels motion): extract the video with --motion-energy, or give the video");
+    }
     if (p.valid_fraction == 0) return InvalidInput(p.source + ": participant " + p.id + " has no usable frames");
     p.prep = p.u;
     series::Prepare(p.prep, o.prepare);
@@ -335,9 +498,15 @@ Status PrepareSession(const AnalyzeOptions& o, const AnalyzeProgress& progress, 
   return Status::Ok();
 }
 
-Result<Session> LoadSession(const AnalyzeOptions& o, const AnalyzeProgress& progress) {
+// Reads and prepares; with series inputs and rate_hz = 0 the clock becomes their rate (o
+// is updated).
+Result<Session> LoadSession(AnalyzeOptions& o, const AnalyzeProgress& progress) {
   Session session;
   MIMICRY_RETURN_IF_ERROR(ReadParticipants(o, progress, session));
+  if (session.series && o.rate_hz == 0) o.rate_hz = session.series_tables[0].rate_hz;
+  if (session.series && !(o.rate_hz >= 0.1 && o.rate_hz <= 1000))
+    return InvalidArgument(fmt::format("--rate: series are analysed at 0.1..1000 Hz, got {}", o.rate_hz));
+  if (o.rmea.enabled && !session.series) return InvalidArgument("--rmea: needs series inputs (--series-rate or --series)");
   MIMICRY_RETURN_IF_ERROR(PrepareSession(o, progress, session));
   return session;
 }
@@ -348,6 +517,7 @@ struct PairRun {
   size_t ia = 0, ib = 0;
   int64_t k0 = 0, k1 = 0;  // the shared samples on the session grid
   sync::PairResult r;
+  std::optional<sync::RmeaCcfResult> rmea;  // AnalyzeOptions::rmea
 };
 
 std::vector<sync::ExprEvent> Inside(const std::vector<sync::ExprEvent>& ev, double t0, double t1) {
@@ -373,7 +543,7 @@ PairRun RunPair(const Session& s, size_t ia, size_t ib, const AnalyzeOptions& o,
   for (size_t c = 0; c < in.names.size(); ++c) {
     in.a.emplace_back(A.prep.data[c].data() + (run.k0 - A.k0), len);
     in.b.emplace_back(B.prep.data[c].data() + (run.k0 - B.k0), len);
-    in.pooled.push_back(internal::Pooled(in.names[c]) ? 1 : 0);
+    in.pooled.push_back(PooledFor(o, in.names[c]) ? 1 : 0);
     if (in.names[c] == "smile") in.smile = static_cast<int>(c);
     if (in.names[c] == "valence") in.valence = static_cast<int>(c);
   }
@@ -384,6 +554,61 @@ PairRun RunPair(const Session& s, size_t ia, size_t ib, const AnalyzeOptions& o,
   in.b_micro = Inside(B.micro_events, in.t0_s, t1);
   run.r = sync::AnalyzePair(in, PairOptionsFor(o, seed));
   return run;
+}
+
+// rMEA's windowed cross-correlation of one pair on its shared span, each participant's
+// whole series preprocessed first (as rMEA does).
+Result<sync::RmeaCcfResult> PairRmea(const Session& s, const PairRun& run, const AnalyzeOptions& o) {
+  const Participant& A = s.ps[run.ia];
+  const Participant& B = s.ps[run.ib];
+  for (const Participant* p : {&A, &B})
+    if (!p->on_grid)
+      return InvalidArgument(fmt::format("--rmea: {}'s samples ({}) are not on the {} Hz analysis clock; analyse at the series' own "
+                                         "rate (leave --rate out) and give offsets in whole samples",
+                                         p->id, p->source, o.rate_hz));
+  auto prep = [&](const Participant& p) {
+    std::vector<double> x = p.grid;
+    if (o.rmea.smooth_s > 0) x = sync::RmeaSmooth(x, o.rate_hz, o.rmea.smooth_s);
+    if (o.rmea.scale) x = sync::RmeaScale(x);
+    return std::vector<double>(x.begin() + (run.k0 - p.k0), x.begin() + (run.k1 - p.k0));
+  };
+  const std::vector<double> a = prep(A), b = prep(B);
+  auto r = sync::RmeaCcf(a, b, o.rate_hz, o.rmea.ccf);
+  if (!r.ok()) return InvalidArgument("--rmea: " + A.id + " and " + B.id + ": " + r.status().message());
+  return r;
+}
+
+json RmeaJson(const sync::RmeaCcfResult& r, const Participant& A, const Participant& B, const AnalyzeOptions& o,
+              const std::string& file) {
+  return {{"s1", A.id},
+          {"s2", B.id},
+          {"windows", r.windows.size()},
+          {"grand_average", Num(r.grand_average)},
+          {"lag_zero", Num(r.lag_zero)},
+          {"s1_lead", Num(r.s1_lead)},
+          {"s2_lead", Num(r.s2_lead)},
+          {"best_lag_median", Num(r.best_lag_median_s)},
+          {"matrix", file},
+          {"options",
+           {{"lag_s", o.rmea.ccf.lag_s}, {"win_s", o.rmea.ccf.win_s}, {"inc_s", o.rmea.ccf.inc_s}, {"r2z", o.rmea.ccf.fisher_z},
+            {"abs", o.rmea.ccf.abs}, {"smooth_s", o.rmea.smooth_s}, {"scale", o.rmea.scale}}},
+          {"note", "rMEA 1.3.0's MEAccf conventions (docs/movement.md#rmea): positive lags = s2 follows s1; s1_lead = mean over "
+                   "positive lags; grand_average = mean of the window x lag matrix"}};
+}
+
+std::string RmeaCsv(const sync::RmeaCcfResult& r, double t_off) {
+  std::string csv = "window,t_start_s";
+  for (double l : r.lags_s) csv += fmt::format(",lag_{}", l);
+  csv += "\n";
+  for (size_t w = 0; w < r.windows.size(); ++w) {
+    csv += fmt::format("{},{:.3f}", w + 1, t_off + r.windows[w].start_s);
+    for (size_t k = 0; k < r.lags_s.size(); ++k) {
+      const double v = r.at(w, k);
+      csv += std::isnan(v) ? std::string(",") : fmt::format(",{:.17g}", v);
+    }
+    csv += "\n";
+  }
+  return csv;
 }
 
 json MimicryStatJson(const sync::MimicryStat& s, double minutes) {
@@ -606,6 +831,7 @@ json ParametersJson(const AnalyzeOptions& o) {
     return json{{"window_s", w.window_s}, {"step_s", w.step_s}, {"max_lag_s", w.max_lag_s}, {"max_missing", w.max_missing}};
   };
   return {{"rate_hz", o.rate_hz},
+          {"series", o.series.enabled},
           {"max_gap_s", o.max_gap_s},
           {"prepare",
            {{"outlier_sd", o.prepare.outlier_sd}, {"subtract_baseline", o.prepare.subtract_baseline},
@@ -619,10 +845,13 @@ json ParametersJson(const AnalyzeOptions& o) {
           {"block_s", o.block_s > 0 ? o.block_s : sync::DefaultBlockS(o.mimicry_wlcc.max_lag_s)},
           {"min_shift_s", o.min_shift_s},
           {"chance_surrogates", o.chance_surrogates},
-          {"pooled_channels", [] {
+          {"pooled_channels", [&] {
              json a = json::array();
-             for (const auto& c : internal::ChannelNames())
-               if (internal::Pooled(c)) a.push_back(c);
+             if (o.series.enabled) return json::array({"series"});
+             auto names = internal::ChannelNames();
+             if (o.channels != AnalyzeOptions::Channels::kFaces) names.insert(names.end(), {"me_head", "me_body", "me_total"});
+             for (const auto& c : names)
+               if (PooledFor(o, c)) a.push_back(c);
              return a;
            }()},
           {"events",
@@ -721,7 +950,8 @@ Result<sync::PairResult> AnalyzeSeriesPair(const TimeSeries& a, const TimeSeries
   return RunPair(s, 0, 1, o, o.seed).r;
 }
 
-Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress& progress) {
+Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& given, const AnalyzeProgress& progress) {
+  AnalyzeOptions o = given;  // the clock's rate may come from series inputs
   const auto t_start = Clock::now();
   auto report = [&](const char* stage, double f) {
     if (progress) progress(stage, f);
@@ -738,6 +968,8 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
   // failed run or one with other participants leaves no stale results.
   for (const char* f : {"summary.json", "windows.csv", "pairs.csv", "events.csv", "rapport.csv", "lagmap.csv", "report.html"})
     fs::remove(fs::path(o.out_dir) / f, ec);
+  for (const auto& e : fs::directory_iterator(fs::path(o.out_dir), ec))
+    if (e.path().filename().string().rfind("ccf_matrix", 0) == 0 && e.path().extension() == ".csv") fs::remove(e.path(), ec);
   for (const auto& e : fs::directory_iterator(fs::path(o.out_dir) / "features", ec))
     if (e.path().extension() == ".csv") fs::remove(e.path(), ec);
 
@@ -753,6 +985,11 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
     for (size_t ib = ia + 1; ib < ps.size(); ++ib) {
       report("pairs", static_cast<double>(runs.size()) / static_cast<double>(total));
       runs.push_back(RunPair(s, ia, ib, o, o.seed + 7919 * runs.size()));
+      if (o.rmea.enabled) {
+        auto rm = PairRmea(s, runs.back(), o);
+        if (!rm.ok()) return rm.status();
+        runs.back().rmea = std::move(rm).value();
+      }
     }
 
   Tables tables;
@@ -766,7 +1003,18 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
     AddPairTables(run, A, B, s.t0, tables);
     RecordAnswers(run, s, answers);
     jpairs.push_back(PairJson(run, A, B, s.t0));
+    if (s.series) jpairs.back()["inputs"] = "series";
     text += PairText(jpairs.back());
+    if (run.rmea) {
+      const std::string file = runs.size() == 1 ? "ccf_matrix.csv" : "ccf_matrix_" + A.id + "_" + B.id + ".csv";
+      jpairs.back()["rmea"] = RmeaJson(*run.rmea, A, B, o, file);
+      const double t_off = s.t0 + static_cast<double>(run.k0) / o.rate_hz - s.t0;
+      MIMICRY_RETURN_IF_ERROR(internal::WriteText((fs::path(o.out_dir) / file).string(), RmeaCsv(*run.rmea, t_off)));
+      auto show = [](double v, int d) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, d) : std::string("-"); };
+      text += fmt::format("    rMEA ccf   grand average {}, lag zero {}, {} lead {}, {} lead {}, median best lag {} s ({} windows; {})\n",
+                          show(run.rmea->grand_average, 4), show(run.rmea->lag_zero, 4), A.id, show(run.rmea->s1_lead, 4), B.id,
+                          show(run.rmea->s2_lead, 4), show(run.rmea->best_lag_median_s, 2), run.rmea->windows.size(), file);
+    }
   }
 
   // Outputs.
@@ -827,11 +1075,13 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& o, const AnalyzeProgress&
   r.participants = static_cast<int>(ps.size());
   r.pairs = static_cast<int>(runs.size());
   r.wall_s = wall;
-  for (const auto& run : runs) r.found.push_back({ps[run.ia].id, ps[run.ib].id, run.r});
+  for (const auto& run : runs) r.found.push_back({ps[run.ia].id, ps[run.ib].id, run.r, run.rmea});
   std::string head;
   for (const auto& p : ps)
-    head += fmt::format("    {}: {} ({} frames, {:.0f}% of its {:.1f} s with a face, {})\n", p.id, p.source, p.frames,
-                        100 * p.valid_fraction, static_cast<double>(p.n()) / o.rate_hz, Plural(p.events.size(), "event"));
+    head += s.series ? fmt::format("    {}: {} ({} samples, {:.0f}% of its {:.1f} s with a value, {})\n", p.id, p.source, p.frames,
+                                   100 * p.valid_fraction, static_cast<double>(p.n()) / o.rate_hz, Plural(p.events.size(), "movement event"))
+                     : fmt::format("    {}: {} ({} frames, {:.0f}% of its {:.1f} s with a face, {})\n", p.id, p.source, p.frames,
+                                   100 * p.valid_fraction, static_cast<double>(p.n()) / o.rate_hz, Plural(p.events.size(), "event"));
   std::string warn;
   for (const auto& w : s.warnings) warn += "  warning   " + w + "\n";
   r.text = "  participants\n" + head + warn + "  pairs\n" + text;
@@ -858,7 +1108,8 @@ Result<std::vector<AnalyzeOptions::SessionInput>> ReadSessionsCsv(const std::str
   };
   const auto h = split(line);
   auto col = [&](const char* n) { return FindColumn(h, n); };
-  const int cs = col("session"), cp = col("participant"), cf = col("file"), co = col("offset_s");
+  const int cs = col("session"), cp = col("participant"), cf = col("file"), co = col("offset_s"), cg = col("group"),
+            cc = col("column");
   if (cs < 0 || cp < 0 || cf < 0) return InvalidInput(path + ": needs the columns session, participant, file");
   std::vector<AnalyzeOptions::SessionInput> out;
   int no = 1;
@@ -867,7 +1118,7 @@ Result<std::vector<AnalyzeOptions::SessionInput>> ReadSessionsCsv(const std::str
     if (line.empty() || line == "\r") continue;
     const auto c = split(line);
     auto at = [&](int k) { return k >= 0 && static_cast<size_t>(k) < c.size() ? c[static_cast<size_t>(k)] : std::string(); };
-    AnalyzeOptions::SessionInput si{at(cs), at(cp), at(cf), 0};
+    AnalyzeOptions::SessionInput si{at(cs), at(cp), at(cf), 0, at(cg), at(cc)};
     if (si.session.empty() || si.participant.empty() || si.file.empty())
       return InvalidInput(path + ": line " + std::to_string(no) + ": empty session, participant or file");
     if (fs::path(si.file).is_relative()) si.file = (fs::path(path).parent_path() / si.file).string();
@@ -880,6 +1131,12 @@ Result<std::vector<AnalyzeOptions::SessionInput>> ReadSessionsCsv(const std::str
     out.push_back(si);
   }
   if (out.empty()) return InvalidInput(path + ": no sessions listed");
+  std::map<std::string, std::string> group_of;
+  for (const auto& si : out) {
+    auto [it, fresh] = group_of.emplace(si.session, si.group);
+    if (!fresh && it->second != si.group)
+      return InvalidInput(path + ": session " + si.session + " is in two groups ('" + it->second + "', '" + si.group + "')");
+  }
   return out;
 }
 
@@ -889,7 +1146,108 @@ struct LightStat {
   double peak = kNaN;       // pooled coupling peak (synchrony)
   int answers_ab = 0;       // b answering a (strict + broad)
   int answers_ba = 0;
+  double rmea_grand = kNaN;          // with --rmea: rMEA's grand average
+  std::vector<double> rmea_profile;  // ... and its lag profile (the matrix's column means)
 };
+
+// rMEA's lag profile of one dyad (MEAlagplot): per lag, the mean over windows.
+std::vector<double> LagProfile(const sync::RmeaCcfResult& r) {
+  std::vector<double> m(r.lags_s.size(), kNaN);
+  for (size_t k = 0; k < m.size(); ++k) {
+    double s = 0;
+    int n = 0;
+    for (size_t w = 0; w < r.windows.size(); ++w)
+      if (!std::isnan(r.at(w, k))) s += r.at(w, k), ++n;
+    if (n) m[k] = s / n;
+  }
+  return m;
+}
+
+// Per group of sessions (and "all"): the dyads against the pseudo-pairs (docs/movement.md#groups).
+struct DyadRecord {
+  std::string session, group;
+  double observed = kNaN, surrogate_p = kNaN, pseudo_p = kNaN;
+  std::vector<double> pseudo;
+  std::vector<std::string> pseudo_keys;  // which pseudo-pair each value is (a study lists each once)
+  double rmea_grand = kNaN;
+  std::vector<double> rmea_pseudo, rmea_profile;
+  std::vector<std::vector<double>> rmea_pseudo_profiles;
+};
+
+json GroupsJson(const std::vector<DyadRecord>& dyads, bool rmea) {
+  std::vector<std::string> groups;
+  for (const auto& d : dyads)
+    if (std::find(groups.begin(), groups.end(), d.group) == groups.end()) groups.push_back(d.group);
+  // The contrast, as rMEA's MEAdistplot: every pseudo-pair of the study, once.
+  std::vector<double> all_pseudo, all_rmea_pseudo;
+  std::vector<std::vector<double>> all_pseudo_profiles;
+  std::set<std::string> seen;
+  for (const auto& d : dyads)
+    for (size_t k = 0; k < d.pseudo.size(); ++k) {
+      if (!seen.insert(d.pseudo_keys[k]).second) continue;
+      all_pseudo.push_back(d.pseudo[k]);
+      if (k < d.rmea_pseudo.size()) all_rmea_pseudo.push_back(d.rmea_pseudo[k]);
+      if (k < d.rmea_pseudo_profiles.size()) all_pseudo_profiles.push_back(d.rmea_pseudo_profiles[k]);
+    }
+  auto mean_profile = [](const std::vector<std::vector<double>>& ps) {
+    std::vector<double> m;
+    if (ps.empty()) return m;
+    m.assign(ps[0].size(), 0.0);
+    for (size_t k = 0; k < m.size(); ++k) {
+      double s = 0;
+      int n = 0;
+      for (const auto& p : ps)
+        if (k < p.size() && std::isfinite(p[k])) s += p[k], ++n;
+      m[k] = n ? s / n : kNaN;
+    }
+    return m;
+  };
+  const std::vector<double> pseudo_profile = mean_profile(all_pseudo_profiles);
+  json out = json::object();
+  if (groups.size() > 1) groups.push_back("");  // "" = all sessions
+  for (const auto& g : groups) {
+    std::vector<double> obs, rm;
+    std::vector<std::vector<double>> profiles;
+    int above_mean = 0, above_dist = 0, dist_testable = 0, surrogate_sig = 0, n = 0;
+    for (const auto& d : dyads) {
+      if (!g.empty() && d.group != g) continue;
+      ++n;
+      obs.push_back(d.observed);
+      above_mean += std::isfinite(d.observed) && d.observed > sync::ChanceOf(d.pseudo).mean;
+      // Above the study's pseudo-pair distribution: p < 0.05 against all of them (needs >= 19).
+      if (all_pseudo.size() >= 19) {
+        const double p = sync::UpperP(d.observed, all_pseudo);
+        ++dist_testable, above_dist += std::isfinite(p) && p < 0.05;
+      }
+      surrogate_sig += std::isfinite(d.surrogate_p) && d.surrogate_p < 0.05;
+      rm.push_back(d.rmea_grand);
+      if (!d.rmea_profile.empty()) profiles.push_back(d.rmea_profile);
+    }
+    const sync::Chance pc = sync::ChanceOf(all_pseudo);
+    json jg = {{"dyads", n},
+               {"synchrony",
+                {{"mean", Num(sync::ChanceOf(obs).mean)},
+                 {"pseudo_mean", Num(pc.mean)},
+                 {"pseudo_pairs", all_pseudo.size()},
+                 {"share_above_pseudo_mean", Num(n ? static_cast<double>(above_mean) / n : kNaN)},
+                 {"share_above_pseudo_95", Num(dist_testable ? static_cast<double>(above_dist) / dist_testable : kNaN)},
+                 {"share_surrogate_p_below_05", Num(n ? static_cast<double>(surrogate_sig) / n : kNaN)},
+                 {"cohens_d", Num(sync::CohensD(obs, all_pseudo))}}}};
+    if (rmea) {
+      const std::vector<double> gp = mean_profile(profiles);
+      int lags_above = 0, lags = 0;
+      for (size_t k = 0; k < gp.size() && k < pseudo_profile.size(); ++k)
+        if (std::isfinite(gp[k]) && std::isfinite(pseudo_profile[k])) ++lags, lags_above += gp[k] > pseudo_profile[k];
+      jg["rmea"] = {{"grand_average_mean", Num(sync::ChanceOf(rm).mean)},
+                    {"pseudo_grand_average_mean", Num(sync::ChanceOf(all_rmea_pseudo).mean)},
+                    {"pseudo_pairs", all_rmea_pseudo.size()},
+                    {"cohens_d", Num(sync::CohensD(rm, all_rmea_pseudo))},
+                    {"percent_lags_above_pseudo", Num(lags ? 100.0 * lags_above / lags : kNaN)}};
+    }
+    out[g.empty() ? "all" : g] = jg;
+  }
+  return out;
+}
 
 // Observed statistics of a (possibly pseudo) pair, without surrogates: the first `len`
 // samples of each participant's own span, b's events moved onto a's clock.
@@ -897,7 +1255,7 @@ LightStat Light(const Participant& a, const Participant& b, size_t len, const An
   LightStat st;
   std::vector<std::span<const float>> xs, ys;
   for (size_t c = 0; c < a.u.channels.size(); ++c)
-    if (internal::Pooled(a.u.channels[c])) {
+    if (PooledFor(o, a.u.channels[c])) {
       xs.emplace_back(a.prep.data[c].data(), len);
       ys.emplace_back(b.prep.data[c].data(), len);
     }
@@ -918,12 +1276,28 @@ LightStat Light(const Participant& a, const Participant& b, size_t len, const An
   }
   st.answers_ab = static_cast<int>(sync::MatchEvents(ea, eb, o.match).size());
   st.answers_ba = static_cast<int>(sync::MatchEvents(eb, ea, o.match).size());
+  if (o.rmea.enabled) {
+    auto prep = [&](const Participant& p) {
+      std::vector<double> x = p.grid;
+      if (o.rmea.smooth_s > 0) x = sync::RmeaSmooth(x, o.rate_hz, o.rmea.smooth_s);
+      if (o.rmea.scale) x = sync::RmeaScale(x);
+      x.resize(std::min(x.size(), len));
+      return x;
+    };
+    const std::vector<double> x = prep(a), y = prep(b);
+    if (x.size() == y.size())
+      if (auto r = sync::RmeaCcf(x, y, o.rate_hz, o.rmea.ccf); r.ok()) {
+        st.rmea_grand = r->grand_average;
+        st.rmea_profile = LagProfile(*r);
+      }
+  }
   return st;
 }
 
 }  // namespace
 
-Result<AnalyzeResult> RunSessions(const AnalyzeOptions& o, const AnalyzeProgress& progress) {
+Result<AnalyzeResult> RunSessions(const AnalyzeOptions& given, const AnalyzeProgress& progress) {
+  AnalyzeOptions o = given;  // the clock's rate may come from series inputs
   const auto t_start = Clock::now();
   std::vector<std::string> order;
   std::map<std::string, std::vector<AnalyzeOptions::SessionInput>> by;
@@ -934,6 +1308,7 @@ Result<AnalyzeResult> RunSessions(const AnalyzeOptions& o, const AnalyzeProgress
   struct Loaded {
     std::string name;
     Session s;
+    std::vector<AnalyzeResult::Pair> found;  // the session's own analysis (surrogate p per pair)
   };
   std::vector<Loaded> all;
   std::string text;
@@ -943,9 +1318,11 @@ Result<AnalyzeResult> RunSessions(const AnalyzeOptions& o, const AnalyzeProgress
     sub.inputs.clear();
     sub.names.clear();
     sub.offsets_s.clear();
+    sub.series.picks.clear();
     for (const auto& si : by[order[k]]) {
       sub.inputs.push_back(si.file);
-      sub.names[si.participant] = si.file;
+      if (o.series.enabled) sub.series.picks.push_back({si.file, si.column, si.participant});
+      else sub.names[si.participant] = si.file;
       if (si.offset_s != 0) sub.offsets_s[si.participant] = si.offset_s;
     }
     if (sub.inputs.size() < 2)
@@ -957,7 +1334,12 @@ Result<AnalyzeResult> RunSessions(const AnalyzeOptions& o, const AnalyzeProgress
     text += "  session " + order[k] + "\n" + r->text;
     auto s = LoadSession(sub, {});
     if (!s.ok()) return s.status();
+    if (k == 0) o.rate_hz = sub.rate_hz;
+    if (sub.rate_hz != o.rate_hz)
+      return InvalidInput(fmt::format("session {}: its series are {} Hz, session {}'s {} Hz; pseudo-pairs need one rate", order[k],
+                                      sub.rate_hz, order[0], o.rate_hz));
     all.push_back({order[k], std::move(s).value()});
+    for (const auto& f : r->found) all.back().found.push_back(f);
   }
   // Pseudo-pairs: for each session's pair of roles (X, Y), X of this session with Y of every
   // other session, and Y of this session with X of every other one.
@@ -967,6 +1349,10 @@ Result<AnalyzeResult> RunSessions(const AnalyzeOptions& o, const AnalyzeProgress
     return nullptr;
   };
   json jp = json::array();
+  std::vector<DyadRecord> dyads;
+  std::map<std::string, std::string> group_of;
+  bool grouped = false;
+  for (const auto& si : o.sessions) group_of[si.session] = si.group, grouped |= !si.group.empty();
   for (size_t i = 0; i < all.size(); ++i) {
     const Session& si = all[i].s;
     for (size_t x = 0; x < si.ps.size(); ++x)
@@ -980,15 +1366,23 @@ Result<AnalyzeResult> RunSessions(const AnalyzeOptions& o, const AnalyzeProgress
           const int64_t skip = k0 - p->k0;
           for (auto& c : p->prep.data) c.erase(c.begin(), c.begin() + skip);
           for (auto& c : p->u.data) c.erase(c.begin(), c.begin() + skip);
+          if (!p->grid.empty()) p->grid.erase(p->grid.begin(), p->grid.begin() + skip);
           p->u.t0_s += static_cast<double>(skip) / o.rate_hz;
         }
         const LightStat obs = Light(Xs, Ys, static_cast<size_t>(k1 - k0), o);
         std::vector<LightStat> null;
+        std::vector<std::string> keys;  // "<X's session>/<X>|<Y's session>/<Y>"
         for (size_t j = 0; j < all.size(); ++j) {
           if (j == i) continue;
           const Session& sj = all[j].s;
-          if (const Participant* Yj = find(sj, Y.id)) null.push_back(Light(X, *Yj, std::min(X.n(), Yj->n()), o));
-          if (const Participant* Xj = find(sj, X.id)) null.push_back(Light(*Xj, Y, std::min(Xj->n(), Y.n()), o));
+          if (const Participant* Yj = find(sj, Y.id)) {
+            null.push_back(Light(X, *Yj, std::min(X.n(), Yj->n()), o));
+            keys.push_back(all[i].name + "/" + X.id + "|" + all[j].name + "/" + Y.id);
+          }
+          if (const Participant* Xj = find(sj, X.id)) {
+            null.push_back(Light(*Xj, Y, std::min(Xj->n(), Y.n()), o));
+            keys.push_back(all[j].name + "/" + X.id + "|" + all[i].name + "/" + Y.id);
+          }
         }
         auto test = [&](auto get, double observed) {
           std::vector<double> v;
@@ -1000,17 +1394,39 @@ Result<AnalyzeResult> RunSessions(const AnalyzeOptions& o, const AnalyzeProgress
                       {"chance", ChanceJson(c)},
                       {"p", Num(sync::UpperP(observed, v))}};
         };
-        jp.push_back({{"session", all[i].name},
-                      {"a", X.id},
-                      {"b", Y.id},
-                      {"synchrony", test([](const LightStat& s) { return s.peak; }, obs.peak)},
-                      {"mimicry_a_to_b", test([](const LightStat& s) { return static_cast<double>(s.answers_ab); }, obs.answers_ab)},
-                      {"mimicry_b_to_a", test([](const LightStat& s) { return static_cast<double>(s.answers_ba); }, obs.answers_ba)}});
+        json pj = {{"session", all[i].name},
+                   {"group", group_of[all[i].name]},
+                   {"a", X.id},
+                   {"b", Y.id},
+                   {"synchrony", test([](const LightStat& s) { return s.peak; }, obs.peak)}};
+        pj["mimicry_a_to_b"] = test([](const LightStat& s) { return static_cast<double>(s.answers_ab); }, obs.answers_ab);
+        pj["mimicry_b_to_a"] = test([](const LightStat& s) { return static_cast<double>(s.answers_ba); }, obs.answers_ba);
+        DyadRecord rec;
+        rec.session = all[i].name;
+        rec.group = group_of[all[i].name];
+        rec.observed = obs.peak;
+        for (const auto& st : null)
+          rec.pseudo.push_back(st.peak), rec.rmea_pseudo.push_back(st.rmea_grand), rec.rmea_pseudo_profiles.push_back(st.rmea_profile);
+        rec.pseudo_keys = keys;
+        rec.pseudo_p = sync::UpperP(obs.peak, rec.pseudo);
+        for (const auto& f : all[i].found)
+          if (f.a == X.id && f.b == Y.id) {
+            rec.surrogate_p = f.result.coupling.pooled.peak_p;
+            pj["synchrony"]["surrogate_p"] = Num(rec.surrogate_p);
+            if (f.rmea) {
+              rec.rmea_grand = f.rmea->grand_average;
+              rec.rmea_profile = LagProfile(*f.rmea);
+            }
+          }
+        if (o.rmea.enabled) pj["rmea_grand_average"] = test([](const LightStat& s) { return s.rmea_grand; }, rec.rmea_grand);
+        dyads.push_back(rec);
+        jp.push_back(pj);
         const auto& last = jp.back();
         auto pv = [](const json& t) { return FmtP(t["p"].is_number() ? t["p"].get<double>() : kNaN); };
-        text += fmt::format("  pseudo-pairs, session {} {} & {}: synchrony {}, answers {}->{} {}, {}->{} {} ({})\n", all[i].name,
+        text += fmt::format("  pseudo-pairs, session {} {} & {}: synchrony {}, answers {}->{} {}, {}->{} {}{} ({})\n", all[i].name,
                             X.id, Y.id, pv(last["synchrony"]), X.id, Y.id, pv(last["mimicry_a_to_b"]), Y.id, X.id,
-                            pv(last["mimicry_b_to_a"]), Plural(null.size(), "pseudo-pair"));
+                            pv(last["mimicry_b_to_a"]), o.rmea.enabled ? ", rMEA grand average " + pv(last["rmea_grand_average"]) : "",
+                            Plural(null.size(), "pseudo-pair"));
       }
   }
   json j;
@@ -1019,6 +1435,27 @@ Result<AnalyzeResult> RunSessions(const AnalyzeOptions& o, const AnalyzeProgress
   j["command_line"] = o.command_line;
   j["sessions"] = order;
   j["pairs"] = jp;
+  if (grouped || o.rmea.enabled) {
+    j["groups"] = GroupsJson(dyads, o.rmea.enabled);
+    for (const auto& [g, jg] : j["groups"].items()) {
+      const json& sy = jg["synchrony"];
+      auto f = [](const json& v, int d) { return v.is_number() ? fmt::format("{:.{}f}", v.get<double>(), d) : std::string("-"); };
+      auto pct = [](const json& v) { return v.is_number() ? fmt::format("{:.0f}%", 100 * v.get<double>()) : std::string("-"); };
+      text += fmt::format("  group {}: {}, synchrony {} (pseudo-pairs {}), {} above their pseudo-pairs' mean, {} above their 95th "
+                          "percentile, {} with surrogate p < 0.05, Cohen's d {}",
+                          g, Plural(static_cast<size_t>(jg["dyads"].get<int>()), "dyad"), f(sy["mean"], 3), f(sy["pseudo_mean"], 3), pct(sy["share_above_pseudo_mean"]),
+                          pct(sy["share_above_pseudo_95"]),
+                          sy["share_surrogate_p_below_05"].is_number()
+                              ? fmt::format("{:.0f}%", 100 * sy["share_surrogate_p_below_05"].get<double>())
+                              : "-",
+                          f(sy["cohens_d"], 2));
+      if (jg.contains("rmea"))
+        text += fmt::format("; rMEA grand average {} (pseudo {}), d {}, {}% of lags above pseudo", f(jg["rmea"]["grand_average_mean"], 4),
+                            f(jg["rmea"]["pseudo_grand_average_mean"], 4), f(jg["rmea"]["cohens_d"], 2),
+                            f(jg["rmea"]["percent_lags_above_pseudo"], 0));
+      text += "\n";
+    }
+  }
   j["method"] = "pseudo-pairs: one role's participant from one session with the other role's from another "
                 "(roles = participant ids), each pair's first min(length) samples on its own clock; "
                 "p = (#{pseudo >= observed} + 1) / (#pseudo + 1)";

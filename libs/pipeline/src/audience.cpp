@@ -147,6 +147,7 @@ void Describe(const TimeSeries& raw, double offset_s, size_t n, const AudienceOp
   v.valid.assign(n, 0);
   v.attentive.assign(n, 0);
   const size_t i12 = static_cast<size_t>(face::AuIndex(12));
+  const internal::SideChannels sides = internal::SideChannelsOf(pose);
   for (size_t i = 0; i < n; ++i) {
     face::AuIntensities a;
     bool ok = true;
@@ -159,7 +160,7 @@ void Describe(const TimeSeries& raw, double offset_s, size_t n, const AudienceOp
       v.expr[i].fill(kNaNf);
       continue;
     }
-    for (size_t s = 0; s < face::kSidedAus.size(); ++s) a.left[s] = a.right[s] = a.r[static_cast<size_t>(face::AuIndex(face::kSidedAus[s]))];
+    internal::SidesOf(pose, sides, i, a);  // pose: every raw channel resampled, the sided AUs among them
     const face::Emotions e = face::EmotionsFromAus(a);
     v.expr[i][0] = a.r[i12];
     for (size_t k = 0; k < 7; ++k) v.expr[i][k + 1] = e.score[k];
@@ -924,7 +925,7 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
       sync::Rng rng(o.seed + 101 + m);
       std::vector<double> ry = Ranks(y), rx = Ranks(x);
       int ge = 0;
-      const int perms = 2000;
+      const int perms = std::max(1, o.permutations);  // --permutations (it was fixed at 2000 here)
       for (int p = 0; p < perms; ++p) {
         for (size_t i = ry.size(); i > 1; --i) std::swap(ry[i - 1], ry[static_cast<size_t>(rng.Int(0, static_cast<int64_t>(i - 1)))]);
         const double r = Pearson(rx, ry);

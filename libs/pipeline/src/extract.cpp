@@ -187,9 +187,10 @@ struct Record {
   face::Landmarks lm{};
   face::AuFeatures features{};
   face::MotionSample motion{};  // region-wise appearance change (face/motion.h)
+  face::MotionEnergySample energy;  // --motion-energy (face/motion_energy.h)
 };
 
-void WriteHeader(std::string& buf, bool aus, bool feats) {
+void WriteHeader(std::string& buf, bool aus, bool feats, bool energy) {
   buf += "frame,face_id,timestamp,confidence,success,pose_Tx,pose_Ty,pose_Tz,pose_Rx,pose_Ry,pose_Rz";
   for (int i = 0; i < face::kNumLandmarks; ++i) fmt::format_to(std::back_inserter(buf), ",x_{}", i);
   for (int i = 0; i < face::kNumLandmarks; ++i) fmt::format_to(std::back_inserter(buf), ",y_{}", i);
@@ -203,7 +204,16 @@ void WriteHeader(std::string& buf, bool aus, bool feats) {
     if (feats)
       for (const char* n : face::AuFeatureNames()) fmt::format_to(std::back_inserter(buf), ",feat_{}", n);
   }
+  if (energy) buf += ",me_head,me_body,me_total";
   buf += '\n';
+}
+
+// The motion energy columns of one row (empty where unknown).
+void FormatEnergy(std::string& buf, const Record& r) {
+  for (float v : {r.energy.head, r.energy.body, r.energy.total}) {
+    if (r.face_id >= 0 && std::isfinite(v)) fmt::format_to(std::back_inserter(buf), ",{:.3f}", v);
+    else buf += ',';
+  }
 }
 
 constexpr int kAuColumns = 2 * face::kNumAus + 2 * static_cast<int>(face::kSidedAus.size()) + 7 + 5 + face::kNumMotionRegions;
@@ -341,7 +351,8 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
   if (csv == nullptr) return OutputError(o.output_csv + ": cannot write: " + std::strerror(errno));
   std::string buf;
   buf.reserve(1 << 20);
-  WriteHeader(buf, aus, o.write_au_features);
+  WriteHeader(buf, aus, o.write_au_features, o.motion_energy);
+  face::MotionEnergy energy(o.motion_energy_options);
   // Offline mode: records wait in an anonymous temporary file (deleted on close) until
   // every face's neutral is known.
   std::FILE* spill = offline ? std::tmpfile() : nullptr;
@@ -402,6 +413,7 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
       }
       FormatAus(buf, rec, *au_model, bl, fs, o.write_au_features);
     }
+    if (o.motion_energy) FormatEnergy(buf, rec);
     buf += '\n';
   };
   while (true) {
@@ -421,6 +433,18 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
     rec.ts = it.frame.pts.seconds();
     bool any = false;
     std::map<int, face::HeadPose> poses;
+    // Motion energy: every frame is compared with the previous one; faces by their landmark box.
+    std::map<int, face::MotionEnergySample> energies;
+    if (o.motion_energy) {
+      std::map<int, cv::Rect2f> boxes;
+      for (const auto& ob : *obs) {
+        if (!ob.success) continue;
+        float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
+        for (const auto& p : ob.landmarks) x0 = std::min(x0, p.x), y0 = std::min(y0, p.y), x1 = std::max(x1, p.x), y1 = std::max(y1, p.y);
+        boxes[ob.face_id] = cv::Rect2f(x0, y0, x1 - x0, y1 - y0);
+      }
+      energies = energy.Update(it.frame.gray, it.frame.pts, boxes);
+    }
     for (const auto& ob : *obs) {
       const auto prev = last_pose.find(ob.face_id);
       rec.pose = pose.Estimate(ob.landmarks, prev == last_pose.end() ? nullptr : &prev->second);
@@ -429,6 +453,8 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
       rec.confidence = ob.confidence;
       rec.success = ob.success ? 1 : 0;
       rec.lm = ob.landmarks;
+      const auto en = energies.find(ob.face_id);
+      rec.energy = en == energies.end() ? face::MotionEnergySample{} : en->second;
       any = any || ob.success;
       if (ob.success) ++frames_per_face[ob.face_id];
       if (aus && ob.success) {
@@ -485,6 +511,7 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
       const auto bl = rec.face_id >= 0 ? baselines.find(rec.face_id) : baselines.end();
       FormatAus(buf, rec, *au_model, bl == baselines.end() ? nullptr : &bl->second,
                 rec.face_id >= 0 ? &streams[rec.face_id] : nullptr, o.write_au_features);
+      if (o.motion_energy) FormatEnergy(buf, rec);
       buf += '\n';
       if (buf.size() > (1 << 19)) {
         std::fwrite(buf.data(), 1, buf.size(), csv);
@@ -555,6 +582,16 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
                   {"min_face_px", o.tracker.min_face_px},
                   {"min_confidence", o.tracker.min_confidence},
                   {"intrinsics", {{"fx", K.fx}, {"fy", K.fy}, {"cx", K.cx}, {"cy", K.cy}}}};
+  if (o.motion_energy) {
+    const auto& me = o.motion_energy_options;
+    j["motion_energy"] = {{"method", "share of pixels changed since the previous frame in the head and body regions (face/motion_energy.h)"},
+                          {"max_width_px", me.max_width_px},
+                          {"threshold", me.threshold},
+                          {"head_scale", me.head_scale},
+                          {"body_width", me.body_width},
+                          {"body_height", me.body_height},
+                          {"max_step_factor", me.max_step_factor}};
+  }
   if (aus) {
     nlohmann::json bj = nlohmann::json::array();
     for (const auto& [id, b] : baselines)

@@ -32,6 +32,27 @@ std::vector<std::string> ChannelNames() {
 bool Pooled(const std::string& channel) {
   return (channel.rfind("AU", 0) == 0 && channel != "AU45") || channel.rfind("affect_", 0) == 0;
 }
+SideChannels SideChannelsOf(const series::Uniform& in) {
+  SideChannels c;
+  for (size_t s = 0; s < face::kSidedAus.size(); ++s) {
+    c.left[s] = in.ChannelIndex(fmt::format("AU{:02d}_r_L", face::kSidedAus[s]));
+    c.right[s] = in.ChannelIndex(fmt::format("AU{:02d}_r_R", face::kSidedAus[s]));
+  }
+  return c;
+}
+
+void SidesOf(const series::Uniform& in, const SideChannels& c, size_t i, face::AuIntensities& a) {
+  for (size_t s = 0; s < face::kSidedAus.size(); ++s) {
+    const float both = a.r[static_cast<size_t>(face::AuIndex(face::kSidedAus[s]))];
+    const float l = c.left[s] >= 0 ? in.data[static_cast<size_t>(c.left[s])][i] : kNaNf;
+    const float r = c.right[s] >= 0 ? in.data[static_cast<size_t>(c.right[s])][i] : kNaNf;
+    // Both sides known: as measured; otherwise (OpenFace, py-feat) the AU's one intensity for both.
+    const bool sided = std::isfinite(l) && std::isfinite(r);
+    a.left[s] = sided ? l : both;
+    a.right[s] = sided ? r : both;
+  }
+}
+
 // Raw channels on the common clock plus smile, valence, head nod and shake.
 series::Uniform Derive(const TimeSeries& raw, double offset_s, double t0, size_t n, double rate_hz, double max_gap_s) {
   series::ResampleOptions ro;
@@ -56,6 +77,7 @@ series::Uniform Derive(const TimeSeries& raw, double offset_s, double t0, size_t
           if (au != 0) affect_aus[k].push_back(static_cast<size_t>(face::AuIndex(au)));
   const size_t c_aff = c_shake + 1;
   face::HeadGesture gesture;
+  const SideChannels sides = SideChannelsOf(in);
   for (size_t i = 0; i < n; ++i) {
     const float a6 = u.data[i6][i], a12 = u.data[i12][i];
     if (std::isfinite(a6) && std::isfinite(a12)) u.data[c_smile][i] = 0.5f * (a6 + a12);
@@ -82,8 +104,7 @@ series::Uniform Derive(const TimeSeries& raw, double offset_s, double t0, size_t
       a.r[static_cast<size_t>(k)] = v;
     }
     if (ok) {
-      for (size_t s = 0; s < face::kSidedAus.size(); ++s)
-        a.left[s] = a.right[s] = a.r[static_cast<size_t>(face::AuIndex(face::kSidedAus[s]))];
+      SidesOf(in, sides, i, a);
       u.data[c_val][i] = face::EmotionsFromAus(a).valence;
     }
     const float px = rx >= 0 ? in.data[static_cast<size_t>(rx)][i] : kNaNf;
@@ -128,6 +149,12 @@ std::string CacheKey(const std::string& path, const ExtractOptions& e) {
                                    t.min_face_px, t.min_confidence}},
                       {"intrinsics", {e.fx, e.fy, e.cx, e.cy}},
                       {"action_units", e.action_units},
+                      {"mimicry", MIMICRY_VERSION},
+                      {"motion_energy",
+                       e.motion_energy ? nlohmann::json{e.motion_energy_options.max_width_px, e.motion_energy_options.threshold,
+                                                        e.motion_energy_options.head_scale, e.motion_energy_options.body_width,
+                                                        e.motion_energy_options.body_height, e.motion_energy_options.max_step_factor}
+                                       : nlohmann::json(false)},
                       {"baseline_mode", e.baseline_mode == ExtractOptions::Baseline::kOffline ? "offline" : "online"},
                       {"baseline_in", e.baseline_in.empty() ? nlohmann::json(nullptr) : file(e.baseline_in)},
                       {"models", m}};

@@ -9,6 +9,7 @@
 
 #include "mimicry/core/status.h"
 #include "mimicry/core/time_series.h"
+#include "mimicry/face/au.h"
 #include "mimicry/io/feature_table.h"
 #include "mimicry/pipeline/extract.h"
 #include "mimicry/series/uniform.h"
@@ -32,6 +33,15 @@ bool Pooled(const std::string& channel);
 // Raw channels resampled onto the clock t0 + k / rate_hz (k < n), the recording's own
 // times shifted by offset_s; gaps longer than max_gap_s stay NaN; plus the derived ones.
 series::Uniform Derive(const TimeSeries& raw, double offset_s, double t0, size_t n, double rate_hz, double max_gap_s);
+
+// The sided intensities of sample i of `in` (resampled feature channels, io::FeatureHeader
+// names AUxx_r_L / AUxx_r_R) into a.left / a.right; where a side is unknown (OpenFace,
+// py-feat tables) both sides take a.r's value, which must be filled first.
+struct SideChannels {
+  std::array<int, face::kSidedAus.size()> left{}, right{};  // channel indices, -1 = absent
+};
+SideChannels SideChannelsOf(const series::Uniform& in);
+void SidesOf(const series::Uniform& in, const SideChannels& c, size_t i, face::AuIntensities& a);
 
 // A feature CSV as is; a video through extract, cached as out_dir/extract/<cache_name or
 // the file's stem>.csv and reused while newer than the video. Errors: NotFound,

@@ -42,10 +42,16 @@ std::string Test(const json& obj) {
   return FmtP(D(obj["p"])) + ", " + S(obj["verdict"]);
 }
 
-std::string MimicryLine(const json& m, const std::string& leader, const std::string& follower) {
+// Series inputs have one kind of event (a movement), answered strictly: no broad part.
+std::string MimicryLine(const json& m, const std::string& leader, const std::string& follower, bool series) {
   const json& st = m["strict"]["a_to_b"];
   const json& br = m["broad"]["a_to_b"];
   const int events = st["events"].get<int>(), s = st["count"].get<int>(), b = br["count"].get<int>();
+  if (series) {
+    const std::string line = fmt::format("{} answered {} of {}'s {}", follower, s, leader, Plural(static_cast<size_t>(events), "movement"));
+    if (!B(st["tested"])) return line + "; not tested: " + S(st["not_tested"]);
+    return line + fmt::format("; chance {:.1f}; {}", D(st["expected"]), FmtP(D(st["p"])));
+  }
   std::string line = fmt::format("{} answered {} of {}'s {} ({} strict, {} broad)", follower, s + b, leader,
                                  Plural(static_cast<size_t>(events), "expression"), s, b);
   if (!B(st["tested"])) return line + "; not tested: " + S(st["not_tested"]);
@@ -76,8 +82,10 @@ std::string PairText(const json& p) {
                      Test(l));
   else
     t += fmt::format("      leader     neither (the coupling peaks at lag 0); {}\n", Test(l));
-  t += "      mimicry    " + MimicryLine(p["mimicry"], a, b) + "\n";
-  t += "                 " + MimicryLine(Flip(p["mimicry"]), b, a) + "\n";
+  const bool series = p.contains("inputs") && p["inputs"] == "series";
+  t += std::string(series ? "      answers    " : "      mimicry    ") + MimicryLine(p["mimicry"], a, b, series) + "\n";
+  t += "                 " + MimicryLine(Flip(p["mimicry"]), b, a, series) + "\n";
+  if (series) return t;  // no faces: no contagion or rapport
   const json& c = p["contagion"];
   if (B(c["ok"]))
     t += fmt::format("      contagion  valence r {} (chance {}){}; {}\n", Fixed(c["r"], 2), FmtChance(c["chance"], 2),

@@ -171,6 +171,41 @@ TEST(Audience, BadManifestsNameTheRow) {
 // Rendered video end to end (synth --preset audience, mixed strict/broad answers): planted mirroring,
 // latency, the A/B difference and the per-second smile curve are recovered; a broken
 // viewer file is reported and skipped. Extraction of all viewers is parallel and cached.
+// A one-sided smile is contempt (FACS: unilateral AU12/AU14). mimicry's tables carry both
+// sides (AU12_r_L, AU12_r_R); before they were read, both sides took AU12_r and contempt was
+// always 0 in audience (and in analyze's valence).
+TEST(Audience, OneSidedSmileOfMimicryTablesIsContempt) {
+  TempDir d;
+  auto table = [&](const std::string& name, double l, double r) {
+    std::ofstream f(d / name);
+    f << "frame,face_id,timestamp,confidence,success";
+    for (int au : {1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26, 45}) f << (au < 10 ? ",AU0" : ",AU") << au << "_r";
+    f << ",AU12_r_L,AU12_r_R\n";
+    for (int k = 0; k < 300; ++k) {
+      f << k + 1 << ",0," << k / 30.0 << ",0.98,1";
+      for (int au : {1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26, 45}) f << "," << (au == 12 ? (l + r) / 2 : 0.0);
+      f << "," << l << "," << r << "\n";
+    }
+  };
+  table("stimulus.csv", 0, 0);
+  std::ofstream m(d / "manifest.csv");
+  m << "viewer_id,file,offset_s\n";
+  for (int v = 0; v < 3; ++v) {
+    table("one_sided" + std::to_string(v) + ".csv", 3.0, 0.0);
+    m << "V" << v << ",one_sided" << v << ".csv,0\n";
+  }
+  m.close();
+  int rc = -1;
+  const std::string out = Capture(kBin + " audience --stimulus " + (d / "stimulus.csv") + " --manifest " + (d / "manifest.csv") +
+                                      " -o " + (d / "out") + " -q --no-report --surrogates 0 2>&1",
+                                  &rc);
+  ASSERT_EQ(rc, 0) << out;
+  const Csv ps = ReadCsv(d / "out/per_second.csv");
+  ASSERT_GE(ps.rows.size(), 5u);
+  EXPECT_GT(ps.Num(3, "mean_contempt"), 0.3) << "a one-sided smile reads as contempt";
+  EXPECT_LT(ps.Num(3, "mean_happiness"), ps.Num(3, "mean_contempt"));
+}
+
 TEST(Audience, RenderedAudienceEndToEnd) {
   if (!fs::exists(std::string(MIMICRY_ASSETS_DIR) + "/faceapi/sample1.jpg")) GTEST_SKIP() << "build/assets absent (scripts/setup.sh)";
   TempDir d;

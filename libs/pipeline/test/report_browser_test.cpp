@@ -108,6 +108,33 @@ TEST(ReportBrowser, DemoReportOpensOfflineWithEveryChart) {
               r["open_ms"].get<int>(), png.c_str());
 }
 
+// A movement-synchrony report (an MEA dyad, series inputs with --rmea): synchrony, leader,
+// answered movements and the rMEA card, no face-only cards (contagion, rapport), nothing NA.
+TEST(ReportBrowser, SeriesReportShowsSynchronyLeaderAndRmea) {
+  std::string why;
+  if (!BrowserAvailable(&why)) GTEST_SKIP() << "browser test skipped: " << why;
+  const std::string mea = kShared + "/media/rmea/200_01.txt";
+  if (!fs::exists(mea)) GTEST_SKIP() << "../shared/media/rmea not present (" << mea << ")";
+  TempDir t;
+  int code = -1;
+  const std::string out = Capture(kBin + " analyze " + mea + " --series-rate 25 --rmea --surrogates 199 -q -o " + t / "s" + " 2>&1", &code);
+  ASSERT_EQ(code, 0) << out;
+  fs::create_directories(kArtifacts);
+  const std::string png = kArtifacts + "/report_series.png";
+  const json r = OpenInBrowser(t / "s/report.html", png);
+  ExpectCleanPage(r, {"timelines", "lagmap-pat|th", "lagdist-pat|th", "events"});
+  ASSERT_EQ(r["cards"].size(), 5u) << r["cards"].dump();
+  EXPECT_EQ(r["cards"][0].get<std::string>().rfind("Synchrony (pooled r)", 0), 0u);
+  EXPECT_EQ(r["cards"][1].get<std::string>().rfind("Who leads", 0), 0u);
+  EXPECT_EQ(r["cards"][2].get<std::string>().rfind("Mimicry pat → th", 0), 0u) << r["cards"][2];
+  EXPECT_EQ(r["cards"][4].get<std::string>().rfind("rMEA ccf (grand average)", 0), 0u) << r["cards"][4];
+  for (const auto& c : r["cards"]) {
+    const std::string text = c;
+    EXPECT_EQ(text.find("NA"), std::string::npos) << text;
+    EXPECT_EQ(text.find("nan"), std::string::npos) << text;
+  }
+}
+
 TEST(ReportBrowser, GroupReportHasTheMatrixAndThumbnailsWhenAsked) {
   std::string why;
   if (!BrowserAvailable(&why)) GTEST_SKIP() << "browser test skipped: " << why;

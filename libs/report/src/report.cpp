@@ -238,7 +238,7 @@ bool Expressive(const std::string& c) { return c != "AU45" && c != "valence" && 
 // no valid sample stays a gap).
 Result<json> Timelines(const fs::path& dir, const json& participants, size_t max_points) {
   static const std::vector<std::string> kShown = {"smile", "valence", "AU12", "AU06", "AU01", "AU02", "AU04",
-                                                  "AU25", "AU26", "AU45", "head_nod", "head_shake"};
+                                                  "AU25", "AU26", "AU45", "head_nod", "head_shake", "series"};
   json out = json::object();
   json times;
   for (const auto& p : participants) {
@@ -273,7 +273,7 @@ Result<json> Timelines(const fs::path& dir, const json& participants, size_t max
       if (!Num(t->rows[std::min(n, a + bin) - 1][static_cast<size_t>(ct)], v1)) return BadCell(*t, a, "timestamp");
       tt.push_back(Val((v0 + v1) / 2, 3));
     }
-    if (series.empty()) return InvalidInput(t->name + ": none of the expression channels (smile, valence, AU12, ...)");
+    if (series.empty()) return InvalidInput(t->name + ": none of the channels shown (smile, valence, AU12, ..., or series)");
     out[id] = {{"t", tt}, {"series", series}};
   }
   return out;

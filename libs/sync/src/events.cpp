@@ -21,6 +21,8 @@ constexpr Action kActions[] = {
     {"lip_press", {23, 0}, "negative"},     {"chin_raise", {17, 0}, "negative"},
     {"lip_stretch", {20, 0}, "negative"},   {"dimpler", {14, 0}, "negative"},
     {"eye_widen", {5, 0}, "surprise"},      {"mouth_open", {25, 26}, "surprise"},
+    // Not a facial action: a rise of a non-facial series (motion energy, ...), DetectSeriesEvents.
+    {"movement", {0, 0}, "movement"},
 };
 
 constexpr int kAuOrder[] = {1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26, 45};
@@ -69,14 +71,85 @@ int ActionIndex(const std::string& name) {
   return -1;
 }
 
+// The rises of one intensity series v (NaN = missing) as events of action a: smoothed inside
+// runs of valid samples, above max(threshold, median + noise_k robust SDs) for at least
+// min_duration_s.
+// The onset and offset are where the smoothed series crosses onset_fraction of the way from
+// the rest level to the apex: 0 for AUs (intensities over the neutral), the median for
+// series with a level of their own (rest_at_median).
+void Rises(const std::vector<double>& v, int a, double t0_s, double rate_hz, const EventOptions& o, bool rest_at_median,
+           std::vector<ExprEvent>& found) {
+  const size_t n = v.size();
+  const int half = std::max(0, static_cast<int>(std::lround(o.smooth_s * rate_hz / 2)));
+  const size_t min_len = static_cast<size_t>(std::max(1L, std::lround(o.min_duration_s * rate_hz)));
+  // Moving average inside runs of valid samples.
+  std::vector<double> s(n, kNaN);
+  for (size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(v[i])) continue;
+    double sum = 0;
+    int cnt = 0;
+    for (int d = -half; d <= half; ++d) {
+      const int64_t j = static_cast<int64_t>(i) + d;
+      if (j < 0 || j >= static_cast<int64_t>(n)) continue;
+      if (!std::isfinite(v[static_cast<size_t>(j)])) {
+        if (d < 0) {
+          sum = 0;
+          cnt = 0;
+          continue;
+        }
+        break;
+      }
+      sum += v[static_cast<size_t>(j)];
+      ++cnt;
+    }
+    s[i] = sum / cnt;
+  }
+  std::vector<double> valid;
+  for (double x : s)
+    if (std::isfinite(x)) valid.push_back(x);
+  if (valid.size() < min_len) return;
+  const double med = Median(valid);
+  std::vector<double> dev;
+  for (double x : valid) dev.push_back(std::abs(x - med));
+  const double thr = std::max(o.threshold, med + o.noise_k * 1.4826 * Median(dev));
+  for (size_t i = 0; i < n;) {
+    if (!(std::isfinite(s[i]) && s[i] >= thr)) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < n && std::isfinite(s[j]) && s[j] >= thr) ++j;
+    if (j - i >= min_len) {
+      size_t apex = i;
+      for (size_t k = i; k < j; ++k)
+        if (s[k] > s[apex]) apex = k;
+      const double rest = rest_at_median ? med : 0.0;
+      const double floor = rest + o.onset_fraction * (s[apex] - rest);
+      size_t on = i, off = j - 1;
+      while (on > 0 && std::isfinite(s[on - 1]) && s[on - 1] > floor) --on;
+      while (off + 1 < n && std::isfinite(s[off + 1]) && s[off + 1] > floor) ++off;
+      ExprEvent e;
+      e.onset_s = t0_s + static_cast<double>(on) / rate_hz;
+      e.apex_s = t0_s + static_cast<double>(apex) / rate_hz;
+      e.offset_s = t0_s + static_cast<double>(off) / rate_hz;
+      e.intensity = static_cast<float>(s[apex]);
+      e.action = a;
+      e.actions = {a};
+      found.push_back(e);
+      i = off + 1;
+    } else {
+      i = j;
+    }
+  }
+}
+
 std::vector<ExprEvent> DetectEvents(const std::vector<std::span<const float>>& aus, double t0_s, double rate_hz,
                                     const EventOptions& o) {
   std::vector<ExprEvent> found;
   if (aus.empty()) return found;
   const size_t n = aus[0].size();
-  const int half = std::max(0, static_cast<int>(std::lround(o.smooth_s * rate_hz / 2)));
-  const size_t min_len = static_cast<size_t>(std::max(1L, std::lround(o.min_duration_s * rate_hz)));
   for (int a = 0; a < static_cast<int>(std::size(kActions)); ++a) {
+    if (kActions[a].aus[0] == 0) continue;  // "movement": series only
     // The action's intensity: the largest of its AUs.
     std::vector<double> v(n, kNaN);
     for (int code : kActions[a].aus) {
@@ -88,64 +161,7 @@ std::vector<ExprEvent> DetectEvents(const std::vector<std::span<const float>>& a
         if (std::isfinite(x)) v[i] = std::isfinite(v[i]) ? std::max(v[i], static_cast<double>(x)) : x;
       }
     }
-    // Moving average inside runs of valid samples.
-    std::vector<double> s(n, kNaN);
-    for (size_t i = 0; i < n; ++i) {
-      if (!std::isfinite(v[i])) continue;
-      double sum = 0;
-      int cnt = 0;
-      for (int d = -half; d <= half; ++d) {
-        const int64_t j = static_cast<int64_t>(i) + d;
-        if (j < 0 || j >= static_cast<int64_t>(n)) continue;
-        if (!std::isfinite(v[static_cast<size_t>(j)])) {
-          if (d < 0) {
-            sum = 0;
-            cnt = 0;
-            continue;
-          }
-          break;
-        }
-        sum += v[static_cast<size_t>(j)];
-        ++cnt;
-      }
-      s[i] = sum / cnt;
-    }
-    std::vector<double> valid;
-    for (double x : s)
-      if (std::isfinite(x)) valid.push_back(x);
-    if (valid.size() < min_len) continue;
-    const double med = Median(valid);
-    std::vector<double> dev;
-    for (double x : valid) dev.push_back(std::abs(x - med));
-    const double thr = std::max(o.threshold, med + o.noise_k * 1.4826 * Median(dev));
-    for (size_t i = 0; i < n;) {
-      if (!(std::isfinite(s[i]) && s[i] >= thr)) {
-        ++i;
-        continue;
-      }
-      size_t j = i;
-      while (j < n && std::isfinite(s[j]) && s[j] >= thr) ++j;
-      if (j - i >= min_len) {
-        size_t apex = i;
-        for (size_t k = i; k < j; ++k)
-          if (s[k] > s[apex]) apex = k;
-        const double floor = o.onset_fraction * s[apex];
-        size_t on = i, off = j - 1;
-        while (on > 0 && std::isfinite(s[on - 1]) && s[on - 1] > floor) --on;
-        while (off + 1 < n && std::isfinite(s[off + 1]) && s[off + 1] > floor) ++off;
-        ExprEvent e;
-        e.onset_s = t0_s + static_cast<double>(on) / rate_hz;
-        e.apex_s = t0_s + static_cast<double>(apex) / rate_hz;
-        e.offset_s = t0_s + static_cast<double>(off) / rate_hz;
-        e.intensity = static_cast<float>(s[apex]);
-        e.action = a;
-        e.actions = {a};
-        found.push_back(e);
-        i = off + 1;
-      } else {
-        i = j;
-      }
-    }
+    Rises(v, a, t0_s, rate_hz, o, false, found);
   }
   // Merge actions whose onsets are close into one expression.
   std::sort(found.begin(), found.end(), [](const ExprEvent& x, const ExprEvent& y) { return x.onset_s < y.onset_s; });
@@ -179,6 +195,14 @@ std::vector<ExprEvent> DetectEvents(const std::vector<std::span<const float>>& a
     i = j;
   }
   return out;
+}
+
+std::vector<ExprEvent> DetectSeriesEvents(std::span<const float> x, double t0_s, double rate_hz, const EventOptions& o) {
+  std::vector<double> v(x.begin(), x.end());
+  std::vector<ExprEvent> found;
+  Rises(v, ActionIndex("movement"), t0_s, rate_hz, o, true, found);
+  std::sort(found.begin(), found.end(), [](const ExprEvent& a, const ExprEvent& b) { return a.onset_s < b.onset_s; });
+  return found;
 }
 
 std::vector<Match> MatchEvents(const std::vector<ExprEvent>& from, const std::vector<ExprEvent>& to,

@@ -168,4 +168,23 @@ WlccResult Wlcc(std::span<const float> x, std::span<const float> y, double rate_
   return res;
 }
 
+double CohensD(std::span<const double> x, std::span<const double> y) {
+  auto moments = [](std::span<const double> v, double& mean, double& ss) {
+    size_t n = 0;
+    double s = 0;
+    for (double a : v)
+      if (std::isfinite(a)) s += a, ++n;
+    mean = n ? s / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
+    ss = 0;
+    for (double a : v)
+      if (std::isfinite(a)) ss += (a - mean) * (a - mean);
+    return n;
+  };
+  double mx, sx, my, sy;
+  const size_t nx = moments(x, mx, sx), ny = moments(y, my, sy);
+  if (nx == 0 || ny == 0 || nx + ny < 3) return std::numeric_limits<double>::quiet_NaN();
+  const double sd = std::sqrt((sx + sy) / static_cast<double>(nx + ny - 2));
+  return sd > 0 ? (mx - my) / sd : std::numeric_limits<double>::quiet_NaN();
+}
+
 }  // namespace mimicry::sync

@@ -311,3 +311,34 @@ TEST(Events, MissingDataIsNeverSpanned) {
 
 }  // namespace
 }  // namespace mimicry::sync
+
+namespace mimicry::sync {
+namespace {
+
+TEST(Events, SeriesRisesAreMovementEventsWithAThresholdInTheirUnits) {
+  // 60 s at 10 Hz of a baseline 100 with three bursts to 400 (1 s each) and one to 150.
+  std::vector<float> x(600, 100.0f);
+  for (int b : {100, 250, 400})
+    for (int i = 0; i < 10; ++i) x[static_cast<size_t>(b + i)] = 400.0f;
+  for (int i = 0; i < 10; ++i) x[static_cast<size_t>(500 + i)] = 150.0f;
+  for (int i = 0; i < 600; ++i) x[static_cast<size_t>(i)] += static_cast<float>((i * 7919) % 11) - 5.0f;  // +-5 noise
+  EventOptions o;
+  o.threshold = -std::numeric_limits<double>::infinity();
+  auto all = DetectSeriesEvents(x, 0, 10, o);
+  ASSERT_EQ(all.size(), 4u) << "the robust rule alone finds every burst";
+  EXPECT_EQ(Actions()[static_cast<size_t>(all[0].action)].name, std::string("movement"));
+  EXPECT_NEAR(all[0].onset_s, 10.0, 0.25);
+  o.threshold = 200;  // in the series' units
+  auto big = DetectSeriesEvents(x, 0, 10, o);
+  ASSERT_EQ(big.size(), 3u);
+  EXPECT_GT(big[2].intensity, 350.0f);
+  // A gap inside a burst is never spanned; AU input never gives movement events.
+  x[255] = std::numeric_limits<float>::quiet_NaN();
+  for (const auto& e : DetectSeriesEvents(x, 0, 10, o)) EXPECT_FALSE(e.onset_s < 25.5 && e.offset_s > 25.5);
+  std::vector<std::vector<float>> aus(17, std::vector<float>(600, 0.0f));
+  std::vector<std::span<const float>> spans(aus.begin(), aus.end());
+  for (const auto& e : DetectEvents(spans, 0, 10, EventOptions{})) EXPECT_NE(Actions()[static_cast<size_t>(e.action)].name, std::string("movement"));
+}
+
+}  // namespace
+}  // namespace mimicry::sync

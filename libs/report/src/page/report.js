@@ -218,12 +218,13 @@
 
   // ---- Overview ----------------------------------------------------------------------------
   var ov = section('overview', 'Overview');
-  var rows = [el('tr', {}, ['Participant', 'Source', 'Frames', 'With a face', 'Expression events'].map(function (h) { return el('th', { text: h }); }))];
+  var heads = S.parameters.series ? ['Participant', 'Source', 'Samples', 'With a value'] : ['Participant', 'Source', 'Frames', 'With a face', 'Expression events'];
+  var rows = [el('tr', {}, heads.map(function (h) { return el('th', { text: h }); }))];
   S.participants.forEach(function (p) {
     var idCell = el('td', {}, [p.id]);
     if (D.thumbnails && D.thumbnails[p.id]) idCell.insertBefore(el('img', { 'class': 'thumb', src: D.thumbnails[p.id], alt: 'face of ' + p.id }), idCell.firstChild);
     rows.push(el('tr', {}, [idCell, el('td', { text: p.source }), el('td', { 'class': 'num', text: String(p.frames) }),
-      el('td', { 'class': 'num', text: fmt(100 * p.valid_fraction, 0) + '%' }), el('td', { 'class': 'num', text: String(p.events) })]));
+      el('td', { 'class': 'num', text: fmt(100 * p.valid_fraction, 0) + '%' })].concat(S.parameters.series ? [] : [el('td', { 'class': 'num', text: String(p.events) })])));
   });
   ov.appendChild(el('table', {}, rows));
   S.pairs.forEach(function (pr) {
@@ -238,6 +239,7 @@
       var st = m.strict[d], br = m.broad[d];
       if (!st.tested && !br.tested) return 'Not tested: ' + st.not_tested + '.';
       function v(x) { return x.tested ? x.verdict + ', p ' + fmtP(x.p) : 'not tested'; }
+      if (S.parameters.series) return st.count + ' of ' + st.events + ' movements answered (chance ' + chanceText(st.chance, 1) + ': ' + v(st) + ').';
       return st.count + ' strict (chance ' + chanceText(st.chance, 1) + ': ' + v(st) + ') + ' + br.count + ' broad (chance ' +
         chanceText(br.chance, 1) + ': ' + v(br) + ').';
     }
@@ -256,18 +258,28 @@
       card('Rapport (heuristic, 0–100)', fmt(pr.rapport.index, 0) + ' [' + fmt(pr.rapport.ci95[0], 0) + ', ' + fmt(pr.rapport.ci95[1], 0) + ']',
         'Chance ' + chanceText(pr.rapport.chance, 0) + ' (the same blend on surrogate pairs). A descriptive blend of smile and valence synchrony and answered expressions; not a validated scale.')
     ];
+    if (S.parameters.series) {
+      // Series inputs (motion energy, ...): no faces, so no expression events, contagion or rapport.
+      cards = cards.slice(0, 4);
+      if (pr.rmea) cards.push(card('rMEA ccf (grand average)', fmt(pr.rmea.grand_average),
+        'Lag zero ' + fmt(pr.rmea.lag_zero) + ', ' + pr.rmea.s1 + ' leads ' + fmt(pr.rmea.s1_lead) + ', ' + pr.rmea.s2 + ' leads ' +
+        fmt(pr.rmea.s2_lead) + ', median best lag ' + fmt(pr.rmea.best_lag_median) + ' s over ' + pr.rmea.windows +
+        ' windows (rMEA MEAccf conventions; ' + pr.rmea.matrix + ').'));
+    }
     ov.appendChild(el('div', { 'class': 'cards' }, cards));
   });
 
   // ---- Timelines ---------------------------------------------------------------------------
   var tls = section('timelines', 'Timelines');
-  tls.appendChild(el('p', { 'class': 'note', text: 'Each participant on the shared clock (seconds). Smile and action units on OpenFace\'s 0–5 scale, valence −1..1. Click a legend entry to show or hide a channel; drag or scroll to zoom — all rows zoom together. Gaps are missing faces.' }));
+  tls.appendChild(el('p', { 'class': 'note', text: S.parameters.series
+    ? 'Each participant\'s series on the shared clock (seconds), in the input\'s own units. Drag or scroll to zoom — all rows zoom together. Gaps are missing values.'
+    : 'Each participant on the shared clock (seconds). Smile and action units on OpenFace\'s 0–5 scale, valence −1..1. Click a legend entry to show or hide a channel; drag or scroll to zoom — all rows zoom together. Gaps are missing faces.' }));
   chart(tls, 'timelines', 'tall', function () {
     var n = P.length, h = 100 / n, grids = [], xs = [], ys = [], series = [], names = {};
     P.forEach(function (id, i) {
       grids.push({ left: 70, right: 30, top: (i * h + 4) + '%', height: (h - 12) + '%' });
       xs.push({ type: 'value', gridIndex: i, min: 0, max: S.clock.duration_s, name: i === n - 1 ? 's' : '', axisLabel: { show: i === n - 1 } });
-      ys.push({ type: 'value', gridIndex: i, name: id, nameLocation: 'middle', nameGap: 45, min: -1 });
+      ys.push({ type: 'value', gridIndex: i, name: id, nameLocation: 'middle', nameGap: 45, min: S.parameters.series ? null : -1 });
       var tl = D.timelines[id];
       Object.keys(tl.series).forEach(function (c) {
         names[c] = true;
@@ -275,7 +287,7 @@
           data: tl.t.map(function (t, k) { return [t, tl.series[c][k]]; }) });
       });
     });
-    var shown = { smile: true, valence: true, AU12: true, AU06: false, AU01: false, AU04: false };
+    var shown = { series: true, smile: true, valence: true, AU12: true, AU06: false, AU01: false, AU04: false };
     var sel = {};
     Object.keys(names).forEach(function (c) { sel[c] = !!shown[c]; });
     return {
@@ -293,7 +305,7 @@
     var sec = section('pair-' + sid, pr.a + ' & ' + pr.b + ': synchrony and lead');
     var lm = D.lagmaps[key];
     sec.appendChild(el('p', { 'class': 'note', text: 'Windowed lagged cross-correlation (' + S.parameters.mimicry_window.window_s + '-s windows every ' +
-      S.parameters.mimicry_window.step_s + ' s), averaged over the expressive channels. Lag > 0: ' + pr.b + ' follows ' + pr.a +
+      S.parameters.mimicry_window.step_s + ' s), ' + (S.parameters.series ? 'of the series' : 'averaged over the expressive channels') + '. Lag > 0: ' + pr.b + ' follows ' + pr.a +
       '. The line is the peak-picked lag of each window.' }));
     if (lm) chart(sec, 'lagmap-' + key, '', function () {
       return {
@@ -336,6 +348,7 @@
       ' s). p compares the asymmetry of the cross-correlation (mean r at positive minus negative lags) with ' + pr.synchrony.method + '; chance asymmetry ' + chanceText(L.chance_asym, 3) + '.' }));
     if (ev) right.appendChild(el('p', { text: 'By events: answers beyond chance ' + pr.a + ' → ' + pr.b + ' ' + fmt(ev.excess_a_to_b, 1) + ', ' + pr.b + ' → ' + pr.a + ' ' +
       fmt(ev.excess_b_to_a, 1) + (ev.id ? '; more from ' + ev.id + ' (p ' + fmtP(ev.p) + ').' : '.') }));
+    if (S.parameters.series) return;  // no faces: no rapport
     var rp = D.rapport[key];
     sec.appendChild(el('h3', { text: 'Rapport over time (heuristic)' }));
     sec.appendChild(el('p', { 'class': 'note', text: 'Per window (grey) and its mean over ±10 s with a 95% interval (band). Session: ' +
@@ -377,7 +390,10 @@
 
   // ---- Mimicry events ----------------------------------------------------------------------
   var es = section('events', 'Mimicry events');
-  es.appendChild(el('p', { 'class': 'note', text: 'Each dot is an expression event at its onset (size: intensity; colour: affect). Links join an event to its answer: ' +
+  es.appendChild(el('p', { 'class': 'note', text: S.parameters.series
+    ? 'Each dot is a movement event (a rise of the series) at its onset. Links join an event to its answer within ' + S.parameters.answer_latency_s[0] + '–' +
+      S.parameters.answer_latency_s[1] + ' s. Hover for details.'
+    : 'Each dot is an expression event at its onset (size: intensity; colour: affect). Links join an event to its answer: ' +
     'strict (same action, orange) or broad (another action of the same affect, blue), within ' + S.parameters.answer_latency_s[0] + '–' +
     S.parameters.answer_latency_s[1] + ' s. Hover for details.' }));
   chart(es, 'events', '', function () {

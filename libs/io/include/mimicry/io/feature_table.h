@@ -16,9 +16,17 @@ namespace mimicry::io {
 // corners' distance, or py-feat's face box width; to prefer the nearest face), NaN when
 // unknown; then mimicry's region-wise appearance change mot_brow_r, mot_brow_l,
 // mot_glabella, mot_eye_r, mot_eye_l, mot_nose, mot_mouth, mot_chin (percent of the
-// face's intensity SD; face/motion.h), NaN when the file has none (OpenFace, py-feat).
+// face's intensity SD; face/motion.h), NaN when the file has none (OpenFace, py-feat);
+// then motion energy me_head, me_body, me_total (percent of the region's pixels that
+// changed; face/motion_energy.h; extract --motion-energy), NaN when absent; then the sided
+// intensities of AU01, AU02, AU06, AU12, AU14, AU15 as AUxx_r_L, AUxx_r_R (mimicry's
+// tables; NaN when the file has none: readers then take AUxx_r for both sides).
 inline constexpr int kMotionChannels = 8;
-inline constexpr int kFeatureChannels = 17 + 3 + 2 + kMotionChannels;
+inline constexpr int kMotionEnergyChannels = 3;
+inline constexpr int kSidedChannels = 12;
+inline constexpr int kFeatureChannels = 17 + 3 + 2 + kMotionChannels + kMotionEnergyChannels + kSidedChannels;
+inline constexpr int kFirstMotionEnergyChannel = 17 + 3 + 2 + kMotionChannels;
+inline constexpr int kFirstSidedChannel = kFirstMotionEnergyChannel + kMotionEnergyChannels;
 
 // The header of every face's series (the channels above, with their units), defined once
 // for the readers and for in-memory producers (synthetic features, live streams).

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "mimicry/series/uniform.h"
 #include "mimicry/sync/events.h"
 #include "mimicry/sync/pair.h"
+#include "mimicry/sync/rmea.h"
 #include "mimicry/sync/xcorr.h"
 
 namespace mimicry::pipeline {
@@ -25,9 +28,45 @@ struct AnalyzeOptions {
   // OpenFace 2.0's or py-feat's. Each pair is analysed on the span both share.
   std::vector<std::string> inputs;
   std::string out_dir;                          // created if missing
+  // Time series instead of facial features (docs/movement.md): every input is an MEA text
+  // file or a CSV with one column per participant (io/series_table.h); each column is one
+  // participant, named by the header (or s1, s2, ...; with several files holding one
+  // column each, by the file's stem). Their single channel `series` is what is coupled;
+  // its rises are "movement" events (sync::DetectSeriesEvents), answered strictly.
+  // Micro-expressions, rapport and contagion need faces and are absent.
+  struct Series {
+    bool enabled = false;
+    // A movement event must exceed this, in the series' own units, and also the series'
+    // median + events.noise_k robust SDs; -infinity = the robust rule alone.
+    double event_threshold = -std::numeric_limits<double>::infinity();
+    double rate_hz = 0;                // rows per second of files without a timestamp column (> 0); 0 = timestamps
+    std::vector<std::string> columns;  // participant columns (header names or 1-based numbers); empty = all
+    // Instead of every column of every input: exactly these participants, each one column
+    // (header name or 1-based number; empty = the file's only participant column) of a
+    // file, named id (--sessions fills this from its rows).
+    struct Pick {
+      std::string file, column, id;
+    };
+    std::vector<Pick> picks;
+  } series;
+  // rMEA-compatible windowed cross-correlation of every pair (sync/rmea.h), series inputs
+  // only, on the analysis clock, which must then be the series' own rate: OUT/ccf_matrix.csv
+  // (OUT/ccf_matrix_<a>_<b>.csv with more than one pair) and each pair's `rmea` block in
+  // summary.json. Preprocessed as rMEA's MEAsmooth then MEAscale when asked.
+  struct Rmea {
+    bool enabled = false;
+    sync::RmeaCcfOptions ccf;
+    double smooth_s = 0;   // MEAsmooth's moving-average window (s); 0 = off (rMEA's default when called: 0.5)
+    bool scale = false;    // MEAscale: divide each series by its SD
+  } rmea;
+  // What is coupled (--channels): kFaces = the expressive AUs and affect channels (the
+  // default); kMotion = motion energy me_head and me_body (videos are then extracted with
+  // --motion-energy; feature CSVs must have the me_* columns); kBoth = all of them.
+  // Expression events and mimicry always come from the faces.
+  enum class Channels { kFaces, kMotion, kBoth } channels = Channels::kFaces;
   std::map<std::string, std::string> names;     // participant id -> input file (--name ID=FILE)
   std::map<std::string, double> offsets_s;      // participant id -> seconds added to its clock
-  double rate_hz = 30;                          // the common clock (Hz), 5..240
+  double rate_hz = 30;                          // the common clock (Hz), 5..240; 0 with series inputs = their own rate
   double max_gap_s = 0.25;                      // resampling never bridges a longer gap (s), >= 0
   series::PrepareOptions prepare;               // outliers, baseline, scaling, smoothing
   // Windowed cross-correlation, mimicry scale (also the coupling test's window and lags):
@@ -60,9 +99,14 @@ struct AnalyzeOptions {
   // session is analysed as above into OUT/<session>/, and pseudo-pairs across sessions
   // (one role's participant from one session with the other role's from another; roles =
   // participant ids) give a second null for synchrony and mimicry: OUT/sessions.json.
+  // With a `group` column, sessions.json also compares the groups against the pseudo-pairs
+  // (share of dyads above their pseudo-pairs, Cohen's d; docs/movement.md#groups). With
+  // series inputs, `column` names the file's column that is this participant (default: the
+  // column named like the participant, or the file's only one).
   struct SessionInput {
     std::string session, participant, file;
     double offset_s = 0;
+    std::string group, column;
   };
   std::vector<SessionInput> sessions;
 };
@@ -70,8 +114,8 @@ struct AnalyzeOptions {
 // The chart library the report inlines: DefaultAssetsDir()/echarts.min.js.
 std::string DefaultChartLibrary();
 
-// Reads a sessions table: CSV with a header `session,participant,file[,offset_s]`; file
-// paths relative to the table's folder. Errors: NotFound, InvalidInput naming the file.
+// Reads a sessions table: CSV with a header `session,participant,file[,offset_s][,group]
+// [,column]` (any order, other columns ignored); file paths relative to the table's folder. Errors: NotFound, InvalidInput naming the file.
 Result<std::vector<AnalyzeOptions::SessionInput>> ReadSessionsCsv(const std::string& path);
 
 struct AnalyzeResult {
@@ -84,6 +128,7 @@ struct AnalyzeResult {
   struct Pair {
     std::string a, b;
     sync::PairResult result;
+    std::optional<sync::RmeaCcfResult> rmea;  // with AnalyzeOptions::rmea
   };
   std::vector<Pair> found;
 };

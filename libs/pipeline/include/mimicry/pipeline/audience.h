@@ -55,7 +55,7 @@ struct AudienceOptions {
   sync::MatchOptions match{0.2, 3.0, true};
   int surrogates = 1000;      // mirroring chance (viewers' events shifted in time) and ISC null
   double min_shift_s = 5;     // surrogate shifts are at least this far (wrapping)
-  int permutations = 5000;    // A/B permutation tests
+  int permutations = 5000;    // A/B permutation tests and the outcomes' Spearman permutation p
   double isc_max_lag_s = 1;   // leave-one-out ISC: best lag within +-this
   uint64_t seed = 1;
   ExtractOptions extract;     // for video inputs

@@ -12,6 +12,7 @@
 #include "mimicry/face/au.h"
 #include "mimicry/face/detector.h"
 #include "mimicry/face/landmarks.h"
+#include "mimicry/face/motion_energy.h"
 #include "mimicry/face/tracker.h"
 #include "mimicry/io/frame_source.h"
 
@@ -83,6 +84,11 @@ struct ExtractOptions {
   // The face the two options above refer to; -1 = the face with the most frames with
   // success = 1 (online mode with --baseline-in: face 0).
   int baseline_face = -1;
+  // Motion energy per face (--motion-energy): columns me_head, me_body, me_total, the
+  // percent of the head's and the body's region that changed since the previous frame
+  // (face/motion_energy.h, docs/movement.md#motion-energy).
+  bool motion_energy = false;
+  face::MotionEnergyOptions motion_energy_options;
 };
 
 // A saved neutral (JSON, docs/action_units.md#baseline-files).

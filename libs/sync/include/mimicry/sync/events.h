@@ -24,9 +24,9 @@ namespace mimicry::sync {
 struct Action {
   const char* name;
   std::array<int, 2> aus;  // 0 = unused slot
-  const char* affect;      // positive, negative, surprise
+  const char* affect;      // positive, negative, surprise; "movement" for the last, non-facial one
 };
-// In priority order.
+// In priority order; the last is "movement" (no AUs: DetectSeriesEvents only).
 std::span<const Action> Actions();
 int ActionIndex(const std::string& name);  // -1 if unknown
 
@@ -51,6 +51,13 @@ struct ExprEvent {
 // event never spans missing samples).
 std::vector<ExprEvent> DetectEvents(const std::vector<std::span<const float>>& aus, double t0_s, double rate_hz,
                                     const EventOptions& o);
+
+// Rises of a non-facial series (motion energy, an MEA channel, ...) as events of the action
+// "movement" (affect class "movement": answers to them are strict, never broad): the same
+// rule as above on x itself, with o.threshold in the series' own units (-infinity: the
+// robust rule median + noise_k robust SDs alone); onset and offset where x crosses
+// onset_fraction of the way from its median to the apex. NaN = missing, never spanned.
+std::vector<ExprEvent> DetectSeriesEvents(std::span<const float> x, double t0_s, double rate_hz, const EventOptions& o);
 
 // Events moved with a resampled time line (sync/surrogate.h): each block takes the events
 // whose onsets fall in its source range [src, src + len) (wrapping modulo n units of

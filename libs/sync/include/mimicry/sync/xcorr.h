@@ -49,6 +49,12 @@ WlccResult Wlcc(std::span<const float> x, std::span<const float> y, double rate_
 // Fisher z with clamping to |r| <= 0.9999.
 double FisherZ(double r);
 
+// Cohen's d of x against y with the pooled SD ((nx-1) var x + (ny-1) var y) / (nx + ny - 2),
+// signed: (mean x - mean y) / pooled SD (rMEA's cohens_d reports its absolute value).
+// Non-finite values are left out; NaN when a side has no value or the pooled SD is 0 or
+// undefined (both sides single values).
+double CohensD(std::span<const double> x, std::span<const double> y);
+
 // Benjamini-Hochberg adjusted p-values (same order as p).
 std::vector<double> BenjaminiHochberg(const std::vector<double>& p);
 
