@@ -13,7 +13,7 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(build-essential cmake ninja-build pkg-config git ca-certificates
       libopencv-dev libdlib-dev libdlib-data nlohmann-json3-dev libcli11-dev libfmt-dev
       libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev ffmpeg time
-      libavformat-dev libavcodec-dev libswscale-dev libavutil-dev)
+      libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libboost-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -68,15 +68,6 @@ double MedianOf(std::vector<double> v) {
   if (v.size() % 2) return hi;
   return 0.5 * (hi + *std::max_element(v.begin(), v.begin() + static_cast<long>(h)));
 }
-double TQ975(double df) {
-  static const double t[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228};
-  if (df < 1) return kNaN;
-  if (df <= 10) {
-    const int i = static_cast<int>(std::floor(df));
-    return i >= 10 ? t[9] : t[i - 1] + (df - i) * (t[i] - t[i - 1]);
-  }
-  return 1.96 + 2.4 / df;
-}
 double Pearson(const std::vector<double>& x, const std::vector<double>& y) {
   double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
   int n = 0;
@@ -710,7 +701,7 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
       for (size_t k = 0; k < nv; ++k)
         if (std::isfinite(ok[k]->sec[s][e])) vals.push_back(ok[k]->sec[s][e]), show += ok[k]->sec[s][e] >= thr;
       const double m = Mean(vals), sd = Sd(vals);
-      const double half = vals.size() > 1 ? TQ975(static_cast<double>(vals.size()) - 1) * sd / std::sqrt(static_cast<double>(vals.size())) : kNaN;
+      const double half = vals.size() > 1 ? sync::TQuantile975(static_cast<double>(vals.size()) - 1) * sd / std::sqrt(static_cast<double>(vals.size())) : kNaN;
       const double pct = vals.empty() ? kNaN : 100.0 * show / static_cast<double>(vals.size());
       row += fmt::format(",{},{},{},{}", Fmt(pct, 1), Fmt(m, 3), Fmt(m - half, 3), Fmt(m + half, 3));
       if (e == 1) happy_mean[s] = m, happy_pct[s] = pct;

@@ -20,23 +20,6 @@ double Median(std::vector<double> v) {
   return 0.5 * (hi + *std::max_element(v.begin(), mid));
 }
 
-// Two-sided 95% quantile of Student's t with df degrees of freedom (df >= 1), from a table
-// (exact to 3 decimals at integer df, interpolated between) and, above 30, the
-// Cornish-Fisher expansion around the normal quantile.
-double TQuantile975(double df) {
-  static const double t[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-                             2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-                             2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
-  if (df < 1) df = 1;
-  if (df < 30) {
-    const int i = static_cast<int>(std::floor(df));
-    const double f = df - i;
-    return t[i - 1] + f * (t[i] - t[i - 1]);
-  }
-  const double z = 1.959963984540054, z3 = z * z * z, z5 = z3 * z * z;
-  return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df * df);
-}
-
 // Mean peak r over the pooled channels (each channel's mean via Fisher z, then averaged).
 double PooledWindowedR(const std::vector<WlccResult>& w, const std::vector<uint8_t>& pooled) {
   double zs = 0;

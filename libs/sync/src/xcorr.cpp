@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include <boost/math/distributions/students_t.hpp>
+
 #include "curve.h"
 
 namespace mimicry::sync {
@@ -185,6 +187,11 @@ double CohensD(std::span<const double> x, std::span<const double> y) {
   if (nx == 0 || ny == 0 || nx + ny < 3) return std::numeric_limits<double>::quiet_NaN();
   const double sd = std::sqrt((sx + sy) / static_cast<double>(nx + ny - 2));
   return sd > 0 ? (mx - my) / sd : std::numeric_limits<double>::quiet_NaN();
+}
+
+double TQuantile975(double df) {
+  if (!(df > 0) || !std::isfinite(df)) return std::numeric_limits<double>::quiet_NaN();
+  return boost::math::quantile(boost::math::students_t(df), 0.975);
 }
 
 }  // namespace mimicry::sync

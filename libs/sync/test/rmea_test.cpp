@@ -169,3 +169,19 @@ TEST(Rmea, CohensDAsRmeaWithSign) {
 
 }  // namespace
 }  // namespace mimicry::sync
+
+namespace mimicry::sync {
+namespace {
+
+TEST(Stats, TQuantileIsExact) {
+  // R: format(qt(0.975, c(1,2,2.5,9,29,30,100,1000)), digits=15)
+  const double df[] = {1, 2, 2.5, 9, 29, 30, 100, 1000};
+  const double q[] = {12.70620473617469, 4.30265272974946, 3.57465484200369, 2.26215716279820,
+                      2.04522964213270,  2.04227245630124, 1.98397151852355, 1.96233908082641};
+  for (int k = 0; k < 8; ++k) EXPECT_NEAR(TQuantile975(df[k]), q[k], 1e-10) << df[k];
+  EXPECT_TRUE(std::isnan(TQuantile975(0)));
+  EXPECT_TRUE(std::isnan(TQuantile975(std::nan(""))));
+}
+
+}  // namespace
+}  // namespace mimicry::sync

@@ -55,6 +55,10 @@ double FisherZ(double r);
 // undefined (both sides single values).
 double CohensD(std::span<const double> x, std::span<const double> y);
 
+// The 97.5% quantile of Student's t with df > 0 degrees of freedom (the half-width factor
+// of a two-sided 95% interval), exact (Boost.Math); NaN for df <= 0 or non-finite df.
+double TQuantile975(double df);
+
 // Benjamini-Hochberg adjusted p-values (same order as p).
 std::vector<double> BenjaminiHochberg(const std::vector<double>& p);
 
