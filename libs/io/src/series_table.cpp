@@ -26,7 +26,7 @@ std::string Unquote(std::string s) {
   return s;
 }
 
-bool IsMissing(const std::string& c) { return c.empty() || c == "NA" || c == "NaN" || c == "nan" || c == "\"NA\""; }
+bool IsMissing(const std::string& c) { return c.empty() || c == "NA" || c == "NaN" || c == "nan"; }
 
 bool Blank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
 

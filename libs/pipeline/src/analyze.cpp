@@ -57,6 +57,9 @@ struct Participant {
   // in on_grid when some sample falls between grid points.
   std::vector<double> grid;
   bool on_grid = true;
+  // With --rmea: grid preprocessed as rMEA does (MEAsmooth, MEAscale over the whole series),
+  // once per participant for its pair and every pseudo-pair.
+  std::vector<double> rmea_series;
   size_t n() const { return u.size(); }
   int64_t k1() const { return k0 + static_cast<int64_t>(u.size()); }
 };
@@ -433,6 +436,11 @@ void PrepareSeries(const AnalyzeOptions& o, double pt0, size_t n, Participant& p
     }
     if (kr >= 0 && kr < static_cast<double>(n)) p.grid[static_cast<size_t>(kr)] = p.raw->value(i, 0);
   }
+  if (o.rmea.enabled) {
+    p.rmea_series = p.grid;
+    if (o.rmea.smooth_s > 0) p.rmea_series = sync::RmeaSmooth(p.rmea_series, o.rate_hz, o.rmea.smooth_s);
+    if (o.rmea.scale) p.rmea_series = sync::RmeaScale(p.rmea_series);
+  }
   sync::EventOptions eo = o.events;
   eo.threshold = o.series.event_threshold;
   p.events = sync::DetectSeriesEvents(p.u.data[0], pt0, o.rate_hz, eo);
@@ -566,14 +574,10 @@ Result<sync::RmeaCcfResult> PairRmea(const Session& s, const PairRun& run, const
       return InvalidArgument(fmt::format("--rmea: {}'s samples ({}) are not on the {} Hz analysis clock; analyse at the series' own "
                                          "rate (leave --rate out) and give offsets in whole samples",
                                          p->id, p->source, o.rate_hz));
-  auto prep = [&](const Participant& p) {
-    std::vector<double> x = p.grid;
-    if (o.rmea.smooth_s > 0) x = sync::RmeaSmooth(x, o.rate_hz, o.rmea.smooth_s);
-    if (o.rmea.scale) x = sync::RmeaScale(x);
-    return std::vector<double>(x.begin() + (run.k0 - p.k0), x.begin() + (run.k1 - p.k0));
+  auto span = [&](const Participant& p) {
+    return std::span<const double>(p.rmea_series).subspan(static_cast<size_t>(run.k0 - p.k0), static_cast<size_t>(run.k1 - run.k0));
   };
-  const std::vector<double> a = prep(A), b = prep(B);
-  auto r = sync::RmeaCcf(a, b, o.rate_hz, o.rmea.ccf);
+  auto r = sync::RmeaCcf(span(A), span(B), o.rate_hz, o.rmea.ccf);
   if (!r.ok()) return InvalidArgument("--rmea: " + A.id + " and " + B.id + ": " + r.status().message());
   return r;
 }
@@ -1251,7 +1255,7 @@ json GroupsJson(const std::vector<DyadRecord>& dyads, bool rmea) {
 
 // Observed statistics of a (possibly pseudo) pair, without surrogates: the first `len`
 // samples of each participant's own span, b's events moved onto a's clock.
-LightStat Light(const Participant& a, const Participant& b, size_t len, const AnalyzeOptions& o) {
+LightStat Light(const Participant& a, const Participant& b, size_t len, const AnalyzeOptions& o, bool rmea = true) {
   LightStat st;
   std::vector<std::span<const float>> xs, ys;
   for (size_t c = 0; c < a.u.channels.size(); ++c)
@@ -1276,16 +1280,10 @@ LightStat Light(const Participant& a, const Participant& b, size_t len, const An
   }
   st.answers_ab = static_cast<int>(sync::MatchEvents(ea, eb, o.match).size());
   st.answers_ba = static_cast<int>(sync::MatchEvents(eb, ea, o.match).size());
-  if (o.rmea.enabled) {
-    auto prep = [&](const Participant& p) {
-      std::vector<double> x = p.grid;
-      if (o.rmea.smooth_s > 0) x = sync::RmeaSmooth(x, o.rate_hz, o.rmea.smooth_s);
-      if (o.rmea.scale) x = sync::RmeaScale(x);
-      x.resize(std::min(x.size(), len));
-      return x;
-    };
-    const std::vector<double> x = prep(a), y = prep(b);
-    if (x.size() == y.size())
+  if (o.rmea.enabled && rmea) {
+    const size_t m = std::min({len, a.rmea_series.size(), b.rmea_series.size()});
+    const std::span<const double> x(a.rmea_series.data(), m), y(b.rmea_series.data(), m);
+    if (m == len)
       if (auto r = sync::RmeaCcf(x, y, o.rate_hz, o.rmea.ccf); r.ok()) {
         st.rmea_grand = r->grand_average;
         st.rmea_profile = LagProfile(*r);
@@ -1367,9 +1365,11 @@ Result<AnalyzeResult> RunSessions(const AnalyzeOptions& given, const AnalyzeProg
           for (auto& c : p->prep.data) c.erase(c.begin(), c.begin() + skip);
           for (auto& c : p->u.data) c.erase(c.begin(), c.begin() + skip);
           if (!p->grid.empty()) p->grid.erase(p->grid.begin(), p->grid.begin() + skip);
+          if (!p->rmea_series.empty()) p->rmea_series.erase(p->rmea_series.begin(), p->rmea_series.begin() + skip);
           p->u.t0_s += static_cast<double>(skip) / o.rate_hz;
         }
-        const LightStat obs = Light(Xs, Ys, static_cast<size_t>(k1 - k0), o);
+        // The real pair's rMEA value comes from its session's own analysis (found below).
+        const LightStat obs = Light(Xs, Ys, static_cast<size_t>(k1 - k0), o, false);
         std::vector<LightStat> null;
         std::vector<std::string> keys;  // "<X's session>/<X>|<Y's session>/<Y>"
         for (size_t j = 0; j < all.size(); ++j) {
