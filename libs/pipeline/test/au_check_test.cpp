@@ -60,18 +60,18 @@ TEST(AuCheck, DrivenAusAreReadAndStillHeadsKeepTheirPose) {
   }
   std::printf("[ figures ] AU check, 2 faces, still head: largest off-driven mean reading %.2f, %d readings >= 1.0; "
               "largest pose shift %.2f deg\n", worst_other, over1, worst_pose);
-  EXPECT_GE(At(*r, "happiness 6+12", 6), 2.0);
-  EXPECT_GE(At(*r, "happiness 6+12", 12), 2.0);
-  EXPECT_GE(At(*r, "surprise 1+2+5+26", 1), 1.5);
-  EXPECT_GE(At(*r, "surprise 1+2+5+26", 2), 1.5);
-  EXPECT_GE(At(*r, "surprise 1+2+5+26", 26), 2.0);
-  EXPECT_GE(At(*r, "disgust 9+15+17", 15), 2.0);
-  EXPECT_GE(At(*r, "sadness 1+4+15", 1), 1.5);
-  EXPECT_GE(At(*r, "sadness 1+4+15", 4), 1.5);
-  EXPECT_GE(At(*r, "anger 4+5+7+23", 4), 2.0);
-  EXPECT_LT(At(*r, "AU45", 7), 2.5);
-  EXPECT_LT(At(*r, "AU26", 25), 1.5);
-  EXPECT_LT(At(*r, "AU25", 23), 1.5);
+  // The prototypes' driven AUs are read (at least), and known crosstalk stays small (below).
+  struct Reading {
+    const char* check;
+    int au;
+    double bound;
+  };
+  for (const Reading& x : {Reading{"happiness 6+12", 6, 2.0}, Reading{"happiness 6+12", 12, 2.0}, Reading{"surprise 1+2+5+26", 1, 1.5},
+                           Reading{"surprise 1+2+5+26", 2, 1.5}, Reading{"surprise 1+2+5+26", 26, 2.0}, Reading{"disgust 9+15+17", 15, 2.0},
+                           Reading{"sadness 1+4+15", 1, 1.5}, Reading{"sadness 1+4+15", 4, 1.5}, Reading{"anger 4+5+7+23", 4, 2.0}})
+    EXPECT_GE(At(*r, x.check, x.au), x.bound) << x.check << " AU" << x.au;
+  for (const Reading& x : {Reading{"AU45", 7, 2.5}, Reading{"AU26", 25, 1.5}, Reading{"AU25", 23, 1.5}})
+    EXPECT_LT(At(*r, x.check, x.au), x.bound) << x.check << " AU" << x.au;
   EXPECT_LE(over1, 28);
   EXPECT_LT(worst_other, 3.5);
   // The target is 1 degree; reached: 1.8 (docs/action_units.md#specificity).
