@@ -177,15 +177,8 @@ TEST(Audience, BadManifestsNameTheRow) {
 TEST(Audience, OneSidedSmileOfMimicryTablesIsContempt) {
   TempDir d;
   auto table = [&](const std::string& name, double l, double r) {
-    std::ofstream f(d / name);
-    f << "frame,face_id,timestamp,confidence,success";
-    for (int au : {1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26, 45}) f << (au < 10 ? ",AU0" : ",AU") << au << "_r";
-    f << ",AU12_r_L,AU12_r_R\n";
-    for (int k = 0; k < 300; ++k) {
-      f << k + 1 << ",0," << k / 30.0 << ",0.98,1";
-      for (int au : {1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26, 45}) f << "," << (au == 12 ? (l + r) / 2 : 0.0);
-      f << "," << l << "," << r << "\n";
-    }
+    WriteAuTable(d / name, 300, [&](int, int code) { return code == 12 ? (l + r) / 2 : 0.0; },
+                 [&](int) { return std::make_pair(l, r); });
   };
   table("stimulus.csv", 0, 0);
   std::ofstream m(d / "manifest.csv");

@@ -432,5 +432,37 @@ TEST(MovementSeries, BadSeriesInputIsAOneLineErrorAndNonZeroExit) {
   }
 }
 
+// The other bad inputs of the movement paths: --channels motion on tables without motion
+// energy, an unknown --channels, a session in two groups, a sessions row naming a column
+// the series file does not have. Each a one-line error naming the file or option.
+TEST(MovementSeries, BadMovementOptionsAreOneLineErrors) {
+  TempDir dir;
+  auto face_table = [&](const std::string& name) {
+    mimicry::testing::WriteAuTable(dir / name, 300, [](int k, int) { return k % 40 < 10 ? 2.0 : 0.1; });
+    return dir / name;
+  };
+  const std::string a = face_table("a.csv"), b = face_table("b.csv");
+  std::ofstream(dir / "mea.txt") << "\"pat\" \"th\"\n1 2\n3 4\n";
+  std::ofstream(dir / "groups.csv") << "session,participant,file,group\ns1,pat,mea.txt,x\ns1,th,mea.txt,y\n";
+  std::ofstream(dir / "cols.csv") << "session,participant,file\ns1,patient,mea.txt\ns1,th,mea.txt\n";
+  struct Case {
+    std::string args, want;
+    int code;
+  };
+  const std::vector<Case> cases = {
+      {a + " " + b + " --channels motion", "a.csv: participant a has no motion energy (--channels motion)", 3},
+      {a + " " + b + " --channels bogus", "--channels: must be faces, motion or both, got bogus", 2},
+      {"--sessions " + (dir / "groups.csv") + " --series-rate 25", "groups.csv: session s1 is in two groups ('x', 'y')", 3},
+      {"--sessions " + (dir / "cols.csv") + " --series-rate 25", "mea.txt: no participant column 'patient' for patient (columns: pat, th)", 3},
+  };
+  for (const auto& c : cases) {
+    int code = 0;
+    const std::string out = Capture(kBin + " analyze " + c.args + " -q -o " + (dir / "out") + " 2>&1", &code);
+    EXPECT_EQ(code, c.code) << c.args << ": " << out;
+    EXPECT_NE(out.find(c.want), std::string::npos) << c.args << ": " << out;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  }
+}
+
 }  // namespace
 }  // namespace mimicry::pipeline

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -19,6 +20,23 @@ inline const std::string kShared = MIMICRY_SHARED_DIR;
 inline const std::string kReal = kShared + "/media/real/2015-10-15-15-14.avi";
 inline const std::string kMulti = kShared + "/media/real/multi_face.avi";
 inline const std::string kBin = std::string(MIMICRY_BIN_DIR) + "/mimicry";
+
+// A minimal mimicry feature table (one face, 30 fps, success 1): frame k's 17 AU
+// intensities are au(k, code); with sides, also AU12_r_L and AU12_r_R from sides(k).
+inline void WriteAuTable(const std::string& path, int frames, const std::function<double(int, int)>& au,
+                         const std::function<std::pair<double, double>(int)>& sides = {}) {
+  static const int kCodes[] = {1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26, 45};
+  std::ofstream f(path);
+  f << "frame,face_id,timestamp,confidence,success";
+  for (int code : kCodes) f << (code < 10 ? ",AU0" : ",AU") << code << "_r";
+  f << (sides ? ",AU12_r_L,AU12_r_R\n" : "\n");
+  for (int k = 0; k < frames; ++k) {
+    f << k + 1 << ",0," << k / 30.0 << ",0.98,1";
+    for (int code : kCodes) f << "," << au(k, code);
+    if (sides) f << "," << sides(k).first << "," << sides(k).second;
+    f << "\n";
+  }
+}
 
 class TempDir {
  public:
