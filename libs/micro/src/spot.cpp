@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "mimicry/stats/descriptive.h"
+
 namespace mimicry::micro {
 namespace {
 
@@ -96,9 +98,7 @@ double FrameNoise(std::span<const double> t, const std::vector<float>& v, double
         t[i + 1] - t[i] < kMaxGapS && (v[i - 1] > lo || v[i] > lo || v[i + 1] > lo))
       d.push_back(std::abs(static_cast<double>(v[i + 1]) - 2.0 * v[i] + v[i - 1]));
   if (d.size() < 10) return fallback;
-  auto mid = d.begin() + static_cast<long>(d.size() / 2);
-  std::nth_element(d.begin(), mid, d.end());
-  return std::max(floor, 1.4826 * *mid / std::sqrt(6.0));
+  return std::max(floor, 1.4826 * stats::Median(d) / std::sqrt(6.0));
 }
 
 // Non-negative least squares y ~ sum_j c_j x_j (no intercept: y is a rise over a
@@ -141,9 +141,7 @@ std::vector<double> PoseFit(const std::vector<double>& y, const std::vector<std:
     };
     for (size_t i = 0; i < n; ++i)
       if (use[i]) res.push_back(std::abs(y[i] - fit(i)));
-    auto mid = res.begin() + static_cast<long>(res.size() / 2);
-    std::nth_element(res.begin(), mid, res.end());
-    const double cut = 2.5 * 1.4826 * std::max(*mid, 1e-6);
+    const double cut = 2.5 * 1.4826 * std::max(stats::Median(res), 1e-6);
     for (size_t i = 0; i < n; ++i)
       if (use[i] && y[i] - fit(i) > cut) use[i] = 0;
   }
@@ -329,15 +327,7 @@ std::vector<Interval> Spot(std::span<const double> t, const std::vector<std::vec
     // Capped at the fused signal's median + cap_sd robust SDs (1.4826 MAD): a video's
     // strongest movements set "max", and must not hide its weaker ones that still stand
     // far out of the signal's own spread.
-    std::vector<double> v;
-    for (double x : s)
-      if (std::isfinite(x)) v.push_back(x);
-    auto mid = v.begin() + static_cast<long>(v.size() / 2);
-    std::nth_element(v.begin(), mid, v.end());
-    const double med = *mid;
-    for (double& x : v) x = std::abs(x - med);
-    std::nth_element(v.begin(), mid, v.end());
-    thr = std::max(o.min_rise, std::min(thr, med + o.cap_sd * 1.4826 * *mid));
+    thr = std::max(o.min_rise, std::min(thr, stats::Median(s) + o.cap_sd * stats::Mad(s)));
   }
   if (!std::isfinite(thr)) return out;
   // 4. Runs above the threshold -> intervals (extended to edge_fraction of the apex, never
@@ -404,10 +394,7 @@ std::vector<Interval> Spot(std::span<const double> t, const std::vector<std::vec
     std::vector<double> d;
     for (size_t i = 1; i < n; ++i)
       if (t[i] - t[i - 1] > 0 && t[i] - t[i - 1] < kMaxGapS) d.push_back(t[i] - t[i - 1]);
-    if (!d.empty()) {
-      std::nth_element(d.begin(), d.begin() + static_cast<long>(d.size() / 2), d.end());
-      period = d[d.size() / 2];
-    }
+    if (!d.empty()) period = stats::Median(d);
   }
   for (auto& x : expr) {
     const double dur = x.offset_s - x.onset_s + period;

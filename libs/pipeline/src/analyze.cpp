@@ -26,6 +26,9 @@
 #include "mimicry/micro/spot.h"
 #include "mimicry/pipeline/synth.h"
 #include "mimicry/report/report.h"
+#include "mimicry/stats/correlation.h"
+#include "mimicry/stats/descriptive.h"
+#include "mimicry/stats/tests.h"
 #include "mimicry/sync/pair.h"
 #include "inputs.h"
 #include "verdict.h"
@@ -75,13 +78,6 @@ struct Session {
   size_t n = 0;   // samples to the latest end
   std::vector<std::string> warnings;  // for the terminal and summary.json
 };
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return kNaN;
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  return *mid;
-}
 
 std::string Fmt(double v, int digits = 4) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : std::string(); }
 
@@ -215,7 +211,7 @@ const TimeSeries* MainFace(const io::FeatureTable& t, int* id) {
     const int cs = s.ChannelIndex("face_size");
     for (size_t k = 0; k < s.size(); k += 10)
       if (std::isfinite(s.value(k, static_cast<size_t>(cs)))) sz.push_back(s.value(k, static_cast<size_t>(cs)));
-    const double med = sz.empty() ? 0.0 : Median(sz);
+    const double med = sz.empty() ? 0.0 : stats::Median(sz);
     if (best == nullptr || med > best_size) best = &s, *id = fid, best_size = med;
   }
   return best;
@@ -323,12 +319,12 @@ Status ReadParticipants(const AnalyzeOptions& o, const AnalyzeProgress& progress
       const int cx = s.ChannelIndex("face_x");
       for (size_t i = 0; i < s.size(); ++i)
         if (std::isfinite(s.value(i, static_cast<size_t>(cx)))) xs.push_back(s.value(i, static_cast<size_t>(cx)));
-      p.median_x = xs.empty() ? static_cast<double>(id) : Median(xs);
+      p.median_x = xs.empty() ? static_cast<double>(id) : stats::Median(xs);
       std::vector<double> sz;
       const int cs = s.ChannelIndex("face_size");
       for (size_t i = 0; cs >= 0 && i < s.size(); ++i)
         if (std::isfinite(s.value(i, static_cast<size_t>(cs)))) sz.push_back(s.value(i, static_cast<size_t>(cs)));
-      p.median_size = sz.empty() ? kNaN : Median(sz);
+      p.median_size = sz.empty() ? kNaN : stats::Median(sz);
       p.first_s = s.time(0).seconds();
       p.last_s = s.time(s.size() - 1).seconds();
       ps.push_back(p);
@@ -768,7 +764,7 @@ void AddPairTables(const PairRun& run, const Participant& A, const Participant& 
       for (const auto& w : level->windows)
         t.windows += fmt::format("{},{},{},{},{:.3f},{},{},{}\n", A.id, B.id, level == &r.mimicry[c] ? "mimicry" : "session",
                                  A.u.channels[c], off + w.t_s, Fmt(w.peak_r),
-                                 std::isfinite(w.peak_r) ? Fmt(sync::FisherZ(w.peak_r)) : std::string(), Fmt(w.peak_lag_s, 3));
+                                 std::isfinite(w.peak_r) ? Fmt(stats::FisherZ(w.peak_r)) : std::string(), Fmt(w.peak_lag_s, 3));
   }
 }
 
@@ -885,7 +881,7 @@ json GroupJson(const std::vector<PairRun>& runs) {
   }
   const double obs = k > 0 ? sum / k : kNaN;
   const bool tested = !null.empty() && std::isfinite(obs);
-  const double p = tested ? sync::UpperP(obs, null) : kNaN;
+  const double p = tested ? stats::UpperP(obs, null) : kNaN;
   return {{"synchrony_index", Num(obs)},
           {"pairs", static_cast<int>(runs.size())},
           {"chance", ChanceJson(sync::ChanceOf(null))},
@@ -1220,7 +1216,7 @@ json GroupsJson(const std::vector<DyadRecord>& dyads, bool rmea) {
       above_mean += std::isfinite(d.observed) && d.observed > sync::ChanceOf(d.pseudo).mean;
       // Above the study's pseudo-pair distribution: p < 0.05 against all of them (needs >= 19).
       if (all_pseudo.size() >= 19) {
-        const double p = sync::UpperP(d.observed, all_pseudo);
+        const double p = stats::UpperP(d.observed, all_pseudo);
         ++dist_testable, above_dist += std::isfinite(p) && p < 0.05;
       }
       surrogate_sig += std::isfinite(d.surrogate_p) && d.surrogate_p < 0.05;
@@ -1236,7 +1232,7 @@ json GroupsJson(const std::vector<DyadRecord>& dyads, bool rmea) {
                  {"share_above_pseudo_mean", Num(n ? static_cast<double>(above_mean) / n : kNaN)},
                  {"share_above_pseudo_95", Num(dist_testable ? static_cast<double>(above_dist) / dist_testable : kNaN)},
                  {"share_surrogate_p_below_05", Num(n ? static_cast<double>(surrogate_sig) / n : kNaN)},
-                 {"cohens_d", Num(sync::CohensD(obs, all_pseudo))}}}};
+                 {"cohens_d", Num(stats::CohensD(obs, all_pseudo))}}}};
     if (rmea) {
       const std::vector<double> gp = mean_profile(profiles);
       int lags_above = 0, lags = 0;
@@ -1245,7 +1241,7 @@ json GroupsJson(const std::vector<DyadRecord>& dyads, bool rmea) {
       jg["rmea"] = {{"grand_average_mean", Num(sync::ChanceOf(rm).mean)},
                     {"pseudo_grand_average_mean", Num(sync::ChanceOf(all_rmea_pseudo).mean)},
                     {"pseudo_pairs", all_rmea_pseudo.size()},
-                    {"cohens_d", Num(sync::CohensD(rm, all_rmea_pseudo))},
+                    {"cohens_d", Num(stats::CohensD(rm, all_rmea_pseudo))},
                     {"percent_lags_above_pseudo", Num(lags ? 100.0 * lags_above / lags : kNaN)}};
     }
     out[g.empty() ? "all" : g] = jg;
@@ -1392,7 +1388,7 @@ Result<AnalyzeResult> RunSessions(const AnalyzeOptions& given, const AnalyzeProg
                       {"pseudo_mean", Num(c.mean)},
                       {"pseudo_pairs", c.n},
                       {"chance", ChanceJson(c)},
-                      {"p", Num(sync::UpperP(observed, v))}};
+                      {"p", Num(stats::UpperP(observed, v))}};
         };
         json pj = {{"session", all[i].name},
                    {"group", group_of[all[i].name]},
@@ -1408,7 +1404,7 @@ Result<AnalyzeResult> RunSessions(const AnalyzeOptions& given, const AnalyzeProg
         for (const auto& st : null)
           rec.pseudo.push_back(st.peak), rec.rmea_pseudo.push_back(st.rmea_grand), rec.rmea_pseudo_profiles.push_back(st.rmea_profile);
         rec.pseudo_keys = keys;
-        rec.pseudo_p = sync::UpperP(obs.peak, rec.pseudo);
+        rec.pseudo_p = stats::UpperP(obs.peak, rec.pseudo);
         for (const auto& f : all[i].found)
           if (f.a == X.id && f.b == Y.id) {
             rec.surrogate_p = f.result.coupling.pooled.peak_p;

@@ -13,7 +13,6 @@
 #include <sstream>
 #include <thread>
 
-#include <Eigen/Dense>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -25,6 +24,12 @@
 #include "mimicry/io/frame_source.h"
 #include "mimicry/pipeline/analyze.h"
 #include "mimicry/report/report.h"
+#include "mimicry/stats/correlation.h"
+#include "mimicry/stats/descriptive.h"
+#include "mimicry/stats/distributions.h"
+#include "mimicry/stats/models.h"
+#include "mimicry/stats/random.h"
+#include "mimicry/stats/tests.h"
 #include "mimicry/sync/xcorr.h"
 
 namespace mimicry::pipeline {
@@ -43,55 +48,6 @@ json Num(double v, int digits = 4) {
 std::string Fmt(double v, int digits = 4) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : std::string(); }
 
 
-
-double Mean(const std::vector<double>& v) {
-  double s = 0;
-  int n = 0;
-  for (double x : v)
-    if (std::isfinite(x)) s += x, ++n;
-  return n > 0 ? s / n : kNaN;
-}
-double Sd(const std::vector<double>& v) {
-  const double m = Mean(v);
-  double s = 0;
-  int n = 0;
-  for (double x : v)
-    if (std::isfinite(x)) s += (x - m) * (x - m), ++n;
-  return n > 1 ? std::sqrt(s / (n - 1)) : kNaN;
-}
-double MedianOf(std::vector<double> v) {
-  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
-  if (v.empty()) return kNaN;
-  const size_t h = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + static_cast<long>(h), v.end());
-  const double hi = v[h];
-  if (v.size() % 2) return hi;
-  return 0.5 * (hi + *std::max_element(v.begin(), v.begin() + static_cast<long>(h)));
-}
-double Pearson(const std::vector<double>& x, const std::vector<double>& y) {
-  double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
-  int n = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (!std::isfinite(x[i]) || !std::isfinite(y[i])) continue;
-    sx += x[i], sy += y[i], sxx += x[i] * x[i], syy += y[i] * y[i], sxy += x[i] * y[i], ++n;
-  }
-  if (n < 3) return kNaN;
-  const double cx = sxx - sx * sx / n, cy = syy - sy * sy / n;
-  return cx > 1e-12 && cy > 1e-12 ? (sxy - sx * sy / n) / std::sqrt(cx * cy) : kNaN;
-}
-std::vector<double> Ranks(const std::vector<double>& v) {
-  std::vector<size_t> idx(v.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
-  std::vector<double> r(v.size());
-  for (size_t i = 0; i < idx.size();) {
-    size_t j = i;
-    while (j + 1 < idx.size() && v[idx[j + 1]] == v[idx[i]]) ++j;
-    for (size_t k = i; k <= j; ++k) r[idx[k]] = 0.5 * static_cast<double>(i + j) + 1;
-    i = j + 1;
-  }
-  return r;
-}
 
 std::string TimeCode(double s) {
   const int m = static_cast<int>(s / 60);
@@ -131,7 +87,7 @@ void Describe(const TimeSeries& raw, double offset_s, size_t n, const AudienceOp
     if (rx >= 0 && std::isfinite(pose.data[static_cast<size_t>(rx)][i])) px.push_back(pose.data[static_cast<size_t>(rx)][i]);
     if (ry >= 0 && std::isfinite(pose.data[static_cast<size_t>(ry)][i])) py.push_back(pose.data[static_cast<size_t>(ry)][i]);
   }
-  const double mx = MedianOf(px), my = MedianOf(py);
+  const double mx = stats::Median(px), my = stats::Median(py);
   v.expr.assign(n, {});
   v.expressiveness.assign(n, kNaNf);
   v.valence.assign(n, kNaNf);
@@ -188,10 +144,10 @@ void Describe(const TimeSeries& raw, double offset_s, size_t n, const AudienceOp
       col.clear();
       for (size_t i = s * per; i < (s + 1) * per; ++i)
         if (v.valid[i]) col.push_back(v.expr[i][k]);
-      v.sec[s][k] = enough ? MedianOf(col) : kNaN;
+      v.sec[s][k] = enough ? stats::Median(col) : kNaN;
     }
-    v.sec_express[s] = enough ? MedianOf(ex) : kNaN;
-    v.sec_valence[s] = enough ? MedianOf(va) : kNaN;
+    v.sec_express[s] = enough ? stats::Median(ex) : kNaN;
+    v.sec_valence[s] = enough ? stats::Median(va) : kNaN;
   }
 }
 
@@ -207,7 +163,7 @@ const TimeSeries* MainFace(const io::FeatureTable& t) {
     std::vector<double> sz;
     const int cs = s.ChannelIndex("face_size");
     for (size_t k = 0; cs >= 0 && k < s.size(); k += 10) sz.push_back(s.value(k, static_cast<size_t>(cs)));
-    const double med = MedianOf(sz);
+    const double med = stats::Median(sz);
     if (best == nullptr || (std::isfinite(med) ? med : 0) > best_size) best = &s, best_size = std::isfinite(med) ? med : 0;
   }
   return best;
@@ -249,115 +205,6 @@ void Answers(const std::vector<StimEvent>& stim, const std::vector<sync::ExprEve
     eligible[k] = ok * 2 >= all;
   }
   if (matches) *matches = m;
-}
-
-// ---- Statistics for A/B and outcomes -------------------------------------------------------
-
-struct AbStat {
-  double mean_a = kNaN, mean_b = kNaN, diff = kNaN, g = kNaN, p = kNaN;
-  int n_a = 0, n_b = 0;
-};
-
-// Difference of means (a - b), Hedges' g, and a two-sided permutation p.
-AbStat CompareGroups(const std::vector<double>& x, const std::vector<int>& grp, int permutations, uint64_t seed) {
-  std::vector<double> v;
-  std::vector<int> g;
-  for (size_t i = 0; i < x.size(); ++i)
-    if (std::isfinite(x[i]) && grp[i] >= 0) v.push_back(x[i]), g.push_back(grp[i]);
-  AbStat r;
-  auto diff = [&](const std::vector<int>& lab, double* ma, double* mb, int* na, int* nb) {
-    double sa = 0, sb = 0;
-    int ca = 0, cb = 0;
-    for (size_t i = 0; i < v.size(); ++i) (lab[i] == 0 ? (sa += v[i], ++ca) : (sb += v[i], ++cb));
-    if (ma) *ma = ca ? sa / ca : kNaN, *mb = cb ? sb / cb : kNaN, *na = ca, *nb = cb;
-    return ca && cb ? sa / ca - sb / cb : kNaN;
-  };
-  r.diff = diff(g, &r.mean_a, &r.mean_b, &r.n_a, &r.n_b);
-  if (r.n_a < 2 || r.n_b < 2) return r;
-  double ssa = 0, ssb = 0;
-  for (size_t i = 0; i < v.size(); ++i) (g[i] == 0 ? ssa : ssb) += std::pow(v[i] - (g[i] == 0 ? r.mean_a : r.mean_b), 2);
-  const double sp = std::sqrt((ssa + ssb) / (r.n_a + r.n_b - 2));
-  const double j = 1 - 3.0 / (4.0 * (r.n_a + r.n_b) - 9);
-  r.g = sp > 1e-12 ? j * r.diff / sp : kNaN;
-  sync::Rng rng(seed);
-  std::vector<int> lab = g;
-  int ge = 0;
-  for (int k = 0; k < permutations; ++k) {
-    for (size_t i = lab.size(); i > 1; --i) std::swap(lab[i - 1], lab[static_cast<size_t>(rng.Int(0, static_cast<int64_t>(i - 1)))]);
-    ge += std::abs(diff(lab, nullptr, nullptr, nullptr, nullptr)) >= std::abs(r.diff) - 1e-12;
-  }
-  r.p = (ge + 1.0) / (permutations + 1.0);
-  return r;
-}
-
-// Out-of-fold prediction of y from the columns of X (standardised within each training
-// fold): ridge regression (lambda 1), or ridge-penalised logistic regression for a 0/1 y.
-// Returns out-of-fold predictions.
-std::vector<double> CrossValidate(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, bool binary, int folds, uint64_t seed) {
-  const int n = static_cast<int>(X.rows()), p = static_cast<int>(X.cols());
-  std::vector<int> fold(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) fold[static_cast<size_t>(i)] = i % folds;
-  sync::Rng rng(seed);
-  for (size_t i = fold.size(); i > 1; --i) std::swap(fold[i - 1], fold[static_cast<size_t>(rng.Int(0, static_cast<int64_t>(i - 1)))]);
-  std::vector<double> pred(static_cast<size_t>(n), kNaN);
-  const double lambda = 1.0;
-  for (int f = 0; f < folds; ++f) {
-    std::vector<int> tr, te;
-    for (int i = 0; i < n; ++i) (fold[static_cast<size_t>(i)] == f ? te : tr).push_back(i);
-    if (tr.size() < 3 || te.empty()) continue;
-    Eigen::VectorXd mu = Eigen::VectorXd::Zero(p), sd = Eigen::VectorXd::Ones(p);
-    for (int c = 0; c < p; ++c) {
-      double s = 0, ss = 0;
-      for (int i : tr) s += X(i, c), ss += X(i, c) * X(i, c);
-      mu(c) = s / static_cast<double>(tr.size());
-      const double var = ss / static_cast<double>(tr.size()) - mu(c) * mu(c);
-      sd(c) = var > 1e-12 ? std::sqrt(var) : 1.0;
-    }
-    Eigen::MatrixXd Z(static_cast<long>(tr.size()), p + 1);
-    Eigen::VectorXd yt(static_cast<long>(tr.size()));
-    for (size_t r = 0; r < tr.size(); ++r) {
-      Z(static_cast<long>(r), 0) = 1;
-      for (int c = 0; c < p; ++c) Z(static_cast<long>(r), c + 1) = (X(tr[r], c) - mu(c)) / sd(c);
-      yt(static_cast<long>(r)) = y(tr[r]);
-    }
-    Eigen::MatrixXd pen = lambda * Eigen::MatrixXd::Identity(p + 1, p + 1);
-    pen(0, 0) = 0;  // the intercept is not penalised
-    Eigen::VectorXd w = Eigen::VectorXd::Zero(p + 1);
-    if (!binary) {
-      w = (Z.transpose() * Z + pen).ldlt().solve(Z.transpose() * yt);
-    } else {
-      for (int it = 0; it < 25; ++it) {  // Newton steps (IRLS)
-        const Eigen::VectorXd eta = Z * w;
-        Eigen::VectorXd mu_i(eta.size()), wt(eta.size());
-        for (long i = 0; i < eta.size(); ++i) {
-          mu_i(i) = 1 / (1 + std::exp(-eta(i)));
-          wt(i) = std::max(1e-6, mu_i(i) * (1 - mu_i(i)));
-        }
-        const Eigen::MatrixXd H = Z.transpose() * wt.asDiagonal() * Z + pen;
-        const Eigen::VectorXd grad = Z.transpose() * (yt - mu_i) - pen * w;
-        const Eigen::VectorXd step = H.ldlt().solve(grad);
-        w += step;
-        if (step.norm() < 1e-8) break;
-      }
-    }
-    for (int i : te) {
-      double eta = w(0);
-      for (int c = 0; c < p; ++c) eta += w(c + 1) * (X(i, c) - mu(c)) / sd(c);
-      pred[static_cast<size_t>(i)] = binary ? 1 / (1 + std::exp(-eta)) : eta;
-    }
-  }
-  return pred;
-}
-
-double Auc(const std::vector<double>& score, const std::vector<double>& y) {
-  double pairs = 0, wins = 0;
-  for (size_t i = 0; i < y.size(); ++i)
-    for (size_t j = 0; j < y.size(); ++j)
-      if (y[i] == 1 && y[j] == 0 && std::isfinite(score[i]) && std::isfinite(score[j])) {
-        pairs += 1;
-        wins += score[i] > score[j] ? 1 : score[i] == score[j] ? 0.5 : 0;
-      }
-  return pairs > 0 ? wins / pairs : kNaN;
 }
 
 }  // namespace
@@ -456,7 +303,7 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
       std::vector<double> xs;
       const int cx = s.ChannelIndex("face_x");
       for (size_t i = 0; cx >= 0 && i < s.size(); i += 5) xs.push_back(s.value(i, static_cast<size_t>(cx)));
-      by_x.push_back({MedianOf(xs), &s});
+      by_x.push_back({stats::Median(xs), &s});
     }
     std::sort(by_x.begin(), by_x.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (size_t i = 0; i < by_x.size(); ++i) faces.push_back({"F" + std::to_string(i + 1), by_x[i].second});
@@ -564,7 +411,7 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
   for (int g = -1; g < ng; ++g) observed[static_cast<size_t>(g + 1)] = fraction(answered_by, g);
   std::vector<std::vector<double>> null(static_cast<size_t>(ng) + 1);
   if (ns > 0 && duration > 2 * o.min_shift_s) {
-    sync::Rng rng(o.seed);
+    stats::Rng rng(o.seed);
     std::vector<std::vector<int>> sab(nv);
     std::vector<uint8_t> dummy;
     for (int s = 0; s < o.surrogates; ++s) {
@@ -602,14 +449,14 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
     for (size_t k = 0; k < nv; ++k)
       if (g < 0 || group_index(*ok[k]) == g)
         for (const auto& m : matches[k]) strict += m.strict && eligible[k][static_cast<size_t>(m.from)];
-    const double expct = nl.empty() ? kNaN : Mean(nl);
+    const double expct = nl.empty() ? kNaN : stats::Mean(nl);
     return json{{"fraction_answered", Num(obs)},
                 {"expected_by_chance", Num(expct)},
                 // Answered = mirrored, or else answered by chance: P = f + (1 - f) c, so the
                 // share mirrored is f = (P - c) / (1 - c).
                 {"mirroring_fraction", expct < 1 ? Num(std::max(0.0, (obs - expct) / (1 - expct))) : json(nullptr)},
                 {"p", nl.empty() || !std::isfinite(obs) ? json(nullptr) : Num((ge + 1.0) / (nl.size() + 1.0))},
-                {"median_latency_s", Num(MedianOf(lat), 3)},
+                {"median_latency_s", Num(stats::Median(lat), 3)},
                 {"answers", lat.size()},
                 {"strict_answers", strict},
                 {"eligible_pairs", eligible_pairs}};
@@ -636,7 +483,7 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
     const auto& act = sync::Actions()[static_cast<size_t>(ev.action)];
     events_csv += fmt::format("{},{},{:.3f},{:.3f},{:.3f},{},{},{},{:.2f},{},{},{},{},{}\n", j, stim[j].face, ev.onset_s, ev.apex_s,
                               ev.offset_s, TimeCode(ev.onset_s), act.name, act.affect, ev.intensity, e, a, st, Fmt(f, 3),
-                              Fmt(MedianOf(lat), 3));
+                              Fmt(stats::Median(lat), 3));
     jevents.push_back({{"event", j}, {"face", stim[j].face}, {"onset_s", Num(ev.onset_s, 3)}, {"offset_s", Num(ev.offset_s, 3)},
                        {"action", act.name}, {"affect", act.affect}, {"fraction_answered", Num(f, 3)}, {"answered", a}, {"eligible", e}});
     if (std::isfinite(f)) rank.push_back({f, j});
@@ -700,15 +547,15 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
       const double thr = e == 0 ? o.smile_threshold : o.emotion_threshold;
       for (size_t k = 0; k < nv; ++k)
         if (std::isfinite(ok[k]->sec[s][e])) vals.push_back(ok[k]->sec[s][e]), show += ok[k]->sec[s][e] >= thr;
-      const double m = Mean(vals), sd = Sd(vals);
-      const double half = vals.size() > 1 ? sync::TQuantile975(static_cast<double>(vals.size()) - 1) * sd / std::sqrt(static_cast<double>(vals.size())) : kNaN;
+      const double m = stats::Mean(vals), sd = stats::Sd(vals);
+      const double half = vals.size() > 1 ? stats::TQuantile975(static_cast<double>(vals.size()) - 1) * sd / std::sqrt(static_cast<double>(vals.size())) : kNaN;
       const double pct = vals.empty() ? kNaN : 100.0 * show / static_cast<double>(vals.size());
       row += fmt::format(",{},{},{},{}", Fmt(pct, 1), Fmt(m, 3), Fmt(m - half, 3), Fmt(m + half, 3));
       if (e == 1) happy_mean[s] = m, happy_pct[s] = pct;
     }
     std::vector<double> ex, va;
     for (size_t k = 0; k < nv; ++k) ex.push_back(ok[k]->sec_express[s]), va.push_back(ok[k]->sec_valence[s]);
-    row += fmt::format(",{},{}\n", Fmt(Mean(ex), 3), Fmt(Mean(va), 3));
+    row += fmt::format(",{},{}\n", Fmt(stats::Mean(ex), 3), Fmt(stats::Mean(va), 3));
     ps_csv += row;
   }
   // Peaks and troughs of the happiness curve (local extremes at least 3 s apart), and the
@@ -733,7 +580,7 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
   for (double x : happy_mean)
     if (std::isfinite(x) && (!std::isfinite(peak) || x > peak)) peak = x;
   std::vector<double> tail(happy_mean.end() - static_cast<long>(std::min<size_t>(3, secs)), happy_mean.end());
-  const double end = Mean(tail);
+  const double end = stats::Mean(tail);
   const json peak_end = {{"score", Num((peak + end) / 2, 3)}, {"peak", Num(peak, 3)}, {"end", Num(end, 3)},
                          {"curve", "happiness (0-1), mean over viewers of each second's median"}};
 
@@ -773,11 +620,11 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
           a.push_back(x[k][static_cast<size_t>(j)]);
           b.push_back(others[i]);
         }
-        const double r = Pearson(a, b);
+        const double r = stats::Pearson(a, b);
         if (std::isfinite(r) && (!std::isfinite(best) || r > best)) best = r;
       }
       if (per_viewer) per_viewer->push_back(best);
-      if (std::isfinite(best)) zs += sync::FisherZ(best), ++zc;
+      if (std::isfinite(best)) zs += stats::FisherZ(best), ++zc;
     }
     return zc > 0 ? std::tanh(zs / zc) : kNaN;
   };
@@ -787,7 +634,7 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
   std::vector<double> isc_null;
   const size_t min_shift = static_cast<size_t>(o.min_shift_s * rate10);
   if (std::isfinite(isc_obs) && m10 > 2 * min_shift + 10) {
-    sync::Rng rng(o.seed ^ 0x15Cull);
+    stats::Rng rng(o.seed ^ 0x15Cull);
     const int nsurr = std::min(o.surrogates, 200);  // each costs nv x (2L+1) correlations
     for (int s = 0; s < nsurr; ++s) {
       std::vector<std::vector<double>> sh(nv, std::vector<double>(m10));
@@ -803,7 +650,7 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
   const json jisc = {{"channel", "AU12 (smile) at 10 Hz"},
                      {"mean_r", Num(isc_obs, 3)},
                      {"max_lag_s", o.isc_max_lag_s},
-                     {"null_mean_r", isc_null.empty() ? json(nullptr) : Num(Mean(isc_null), 3)},
+                     {"null_mean_r", isc_null.empty() ? json(nullptr) : Num(stats::Mean(isc_null), 3)},
                      {"p", isc_null.empty() ? json(nullptr) : Num((isc_ge + 1.0) / (isc_null.size() + 1.0))},
                      {"surrogates", isc_null.size()}};
 
@@ -841,13 +688,13 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
     for (double x : hap)
       if (std::isfinite(x) && (!std::isfinite(pk) || x > pk)) pk = x;
     std::vector<double> vtail(hap.end() - static_cast<long>(std::min<size_t>(3, hap.size())), hap.end());
-    const double vals[] = {e > 0 ? static_cast<double>(a) / e : kNaN, Mean(hap), Mean(smile_on), Mean(ex),
-                           secs ? 100.0 * att / static_cast<double>(secs) : kNaN, isc_v[k], (pk + Mean(vtail)) / 2};
+    const double vals[] = {e > 0 ? static_cast<double>(a) / e : kNaN, stats::Mean(hap), stats::Mean(smile_on), stats::Mean(ex),
+                           secs ? 100.0 * att / static_cast<double>(secs) : kNaN, isc_v[k], (pk + stats::Mean(vtail)) / 2};
     for (size_t m = 0; m < metric_names.size(); ++m) metric[m][k] = vals[m];
     pv_csv += fmt::format("{},{},{},{:.3f},{:.2f},{:.1f},{},{},{},{}", v.row.viewer_id, v.row.group, v.row.file, v.row.offset_s,
                           v.recording_s, 100.0 * valid / static_cast<double>(n), v.events.size(), e, a, st);
     for (double x : vals) pv_csv += "," + Fmt(x, 4);
-    pv_csv += "," + Fmt(MedianOf(lat), 3);
+    pv_csv += "," + Fmt(stats::Median(lat), 3);
     for (const auto& oc : outcome_names) {
       auto it = v.row.outcomes.find(oc);
       pv_csv += "," + (it == v.row.outcomes.end() ? std::string() : Fmt(it->second, 4));
@@ -879,7 +726,7 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
     for (auto* v : ok) gi.push_back(group_index(*v));
     json metrics = json::object();
     for (size_t m = 0; m < metric_names.size(); ++m) {
-      const AbStat st = CompareGroups(metric[m], gi, o.permutations, o.seed + m);
+      const stats::GroupComparison st = stats::CompareMeans(metric[m], gi, std::max(1, o.permutations), o.seed + m);
       metrics[metric_names[m]] = {{"mean_a", Num(st.mean_a)}, {"mean_b", Num(st.mean_b)}, {"difference", Num(st.diff)},
                                   {"hedges_g", Num(st.g, 3)}, {"p", Num(st.p)}, {"n_a", st.n_a}, {"n_b", st.n_b}};
     }
@@ -911,38 +758,30 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
     for (size_t m = 0; m < metric_names.size(); ++m) {
       std::vector<double> x;
       for (size_t k : rows_ok) x.push_back(metric[m][k]);
-      const double rho = Pearson(Ranks(x), Ranks(y));
-      // Permutation p of |rho| (ranks of y shuffled).
-      sync::Rng rng(o.seed + 101 + m);
-      std::vector<double> ry = Ranks(y), rx = Ranks(x);
-      int ge = 0;
-      const int perms = std::max(1, o.permutations);  // --permutations (it was fixed at 2000 here)
-      for (int p = 0; p < perms; ++p) {
-        for (size_t i = ry.size(); i > 1; --i) std::swap(ry[i - 1], ry[static_cast<size_t>(rng.Int(0, static_cast<int64_t>(i - 1)))]);
-        const double r = Pearson(rx, ry);
-        ge += std::isfinite(r) && std::abs(r) >= std::abs(rho) - 1e-12;
-      }
-      sp[metric_names[m]] = {{"rho", Num(rho, 3)}, {"p", std::isfinite(rho) ? Num((ge + 1.0) / (perms + 1.0)) : json(nullptr)}};
+      // Permutation p of |rho| (ranks of y shuffled), --permutations of them.
+      const stats::CorrelationTest t = stats::SpearmanPermutationTest(x, y, std::max(1, o.permutations), o.seed + 101 + m);
+      sp[metric_names[m]] = {{"rho", Num(t.rho, 3)}, {"p", Num(t.p)}};
     }
-    Eigen::MatrixXd X(static_cast<long>(rows_ok.size()), static_cast<long>(metric_names.size()));
-    Eigen::VectorXd Y(static_cast<long>(rows_ok.size()));
-    for (size_t r = 0; r < rows_ok.size(); ++r) {
-      for (size_t m = 0; m < metric_names.size(); ++m) X(static_cast<long>(r), static_cast<long>(m)) = metric[m][rows_ok[r]];
-      Y(static_cast<long>(r)) = y[r];
-    }
-    const int folds = static_cast<int>(std::min<size_t>(5, rows_ok.size()));
-    const auto pred = CrossValidate(X, Y, binary, folds, o.seed);
+    std::vector<double> X;  // rows_ok x metrics, row-major
+    for (size_t k : rows_ok)
+      for (size_t m = 0; m < metric_names.size(); ++m) X.push_back(metric[m][k]);
+    stats::CrossValidationOptions cv;
+    cv.folds = static_cast<int>(std::min<size_t>(5, rows_ok.size()));
+    cv.binary = binary;
+    cv.seed = o.seed;
+    const int folds = cv.folds;
+    const auto pred = stats::CrossValidatedPredictions(X, rows_ok.size(), metric_names.size(), y, cv);
     json model = {{"kind", binary ? "logistic regression (ridge, lambda 1)" : "ridge regression (lambda 1)"},
                   {"features", metric_names}, {"folds", folds}};
     if (binary) {
-      model["out_of_fold_auc"] = Num(Auc(pred, y), 3);
+      model["out_of_fold_auc"] = Num(stats::Auc(pred, y), 3);
     } else {
-      const double my = Mean(y);
+      const double my = stats::Mean(y);
       double ss_res = 0, ss_tot = 0;
       for (size_t i = 0; i < y.size(); ++i)
         if (std::isfinite(pred[i])) ss_res += std::pow(y[i] - pred[i], 2), ss_tot += std::pow(y[i] - my, 2);
       model["out_of_fold_r2"] = Num(ss_tot > 0 ? 1 - ss_res / ss_tot : kNaN, 3);
-      model["out_of_fold_r"] = Num(Pearson(pred, y), 3);
+      model["out_of_fold_r"] = Num(stats::Pearson(pred, y), 3);
     }
     jo["spearman"] = sp;
     jo["model"] = model;

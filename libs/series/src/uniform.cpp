@@ -4,17 +4,12 @@
 #include <cassert>
 #include <cmath>
 
+#include "mimicry/stats/descriptive.h"
+
 namespace mimicry::series {
 namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-
-float Median(std::vector<float> v) {
-  if (v.empty()) return kNaN;
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  return *mid;
-}
 
 std::vector<float> Valid(const std::vector<float>& x) {
   std::vector<float> v;
@@ -27,9 +22,9 @@ std::vector<float> Valid(const std::vector<float>& x) {
 // Median and robust SD of the valid samples.
 void Robust(const std::vector<float>& x, float& med, float& sd) {
   std::vector<float> v = Valid(x);
-  med = Median(v);
+  med = static_cast<float>(stats::Median(std::span<const float>(v)));
   for (float& f : v) f = std::abs(f - med);
-  sd = 1.4826f * Median(v);
+  sd = static_cast<float>(1.4826 * stats::Median(std::span<const float>(v)));
   if (!(sd > 1e-9f)) {
     double s = 0, n = 0;
     for (float f : x)

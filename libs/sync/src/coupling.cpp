@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <opencv2/core.hpp>
 
+#include "mimicry/stats/tests.h"
 #include "curve.h"
 
 namespace mimicry::sync {
@@ -146,7 +147,7 @@ void Finish(CurveTest& t, const std::vector<double>& peak, const std::vector<dou
   if (!t.ok) return;
   std::vector<double> abs_asym(asym.size());
   for (size_t i = 0; i < asym.size(); ++i) abs_asym[i] = std::abs(asym[i]);
-  const double pp = UpperP(t.observed.peak, peak), lp = UpperP(std::abs(t.observed.asym), abs_asym);
+  const double pp = stats::UpperP(t.observed.peak, peak), lp = stats::UpperP(std::abs(t.observed.asym), abs_asym);
   t.peak_p = std::isfinite(pp) ? std::max(pp, p_floor) : kNaN;
   t.lead_p = std::isfinite(lp) ? std::max(lp, p_floor) : kNaN;
   double s = 0, ss = 0;
@@ -282,7 +283,7 @@ CouplingResult Coupling(const std::vector<std::span<const float>>& xs, const std
     std::vector<std::vector<double>> cur(chans.size(), std::vector<double>(m));
     std::vector<double> pooled(m);
     for (int s = 0; s < N; ++s) {
-      Rng rng = SurrogateRng(o.seed, s);
+      stats::Rng rng = stats::Rng::Derived(o.seed, static_cast<uint64_t>(s));
       const int64_t shift = rng.Int(min_shift, N64 - min_shift);
       for (size_t k = 0; k < chans.size(); ++k) {
         for (int l = -L; l <= L; ++l) {
@@ -333,7 +334,7 @@ CouplingResult Coupling(const std::vector<std::span<const float>>& xs, const std
       std::vector<std::vector<double>> cur(chans.size(), std::vector<double>(m));
       std::vector<double> pooled(m);
       for (int s = first; s < N; s += stride) {
-        Rng rng = SurrogateRng(o.seed, s);
+        stats::Rng rng = stats::Rng::Derived(o.seed, static_cast<uint64_t>(s));
         const std::vector<Block> blocks = StationaryBootstrap(static_cast<int64_t>(n), mean_len, rng);
         for (size_t k = 0; k < chans.size(); ++k) {
           const Chan& c = chans[k];

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "mimicry/stats/descriptive.h"
+#include "mimicry/stats/tests.h"
 #include "mimicry/sync/xcorr.h"
 
 namespace mimicry::sync {
@@ -34,13 +36,6 @@ int AuSlot(int code) {
 }
 
 bool SameAffect(int a, int b) { return std::string(kActions[a].affect) == kActions[b].affect; }
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return kNaN;
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  return *mid;
-}
 
 struct Counts {
   int strict = 0, broad = 0;
@@ -108,10 +103,10 @@ void Rises(const std::vector<double>& v, int a, double t0_s, double rate_hz, con
   for (double x : s)
     if (std::isfinite(x)) valid.push_back(x);
   if (valid.size() < min_len) return;
-  const double med = Median(valid);
+  const double med = stats::Median(valid);
   std::vector<double> dev;
   for (double x : valid) dev.push_back(std::abs(x - med));
-  const double thr = std::max(o.threshold, med + o.noise_k * 1.4826 * Median(dev));
+  const double thr = std::max(o.threshold, med + o.noise_k * 1.4826 * stats::Median(dev));
   for (size_t i = 0; i < n;) {
     if (!(std::isfinite(s[i]) && s[i] >= thr)) {
       ++i;
@@ -304,7 +299,7 @@ MimicryResult Mimicry(const std::vector<ExprEvent>& a, const std::vector<ExprEve
     std::vector<double> l;
     for (const auto& x : m)
       if (x.strict == strict) l.push_back(x.latency_s);
-    return l.empty() ? kNaN : Median(l);
+    return stats::Median(l);
   };
   auto init = [](MimicryStat& s, int events, int count, double lat) {
     s.events = events;
@@ -349,7 +344,7 @@ MimicryResult Mimicry(const std::vector<ExprEvent>& a, const std::vector<ExprEve
   std::vector<std::array<double, 4>> sur(static_cast<size_t>(N)), score(static_cast<size_t>(N));
   std::vector<ExprEvent> moved;
   for (int s = 0; s < N; ++s) {
-    Rng rng = SurrogateRng(o.seed, s);
+    stats::Rng rng = stats::Rng::Derived(o.seed, static_cast<uint64_t>(s));
     moved.clear();
     auto place = [&](const ExprEvent& e, double d) {
       ExprEvent m = e;
@@ -405,7 +400,7 @@ MimicryResult Mimicry(const std::vector<ExprEvent>& a, const std::vector<ExprEve
     }
     st.chance = ChanceOf(v);
     st.expected = st.chance.mean;
-    st.p = std::max(r.p_floor, UpperP(observed[static_cast<size_t>(i)], sc));
+    st.p = std::max(r.p_floor, stats::UpperP(observed[static_cast<size_t>(i)], sc));
     st.index = st.events > st.expected ? (st.count - st.expected) / (st.events - st.expected) : kNaN;
   }
   // Direction: excess answers b->a minus excess a->b, against the surrogates' spread.
@@ -417,7 +412,7 @@ MimicryResult Mimicry(const std::vector<ExprEvent>& a, const std::vector<ExprEve
       const auto& c = sur[static_cast<size_t>(s)];
       d[static_cast<size_t>(s)] = std::abs((c[0] + c[1] - e_ab) - (c[2] + c[3] - e_ba));
     }
-    r.direction_p = std::max(r.p_floor, UpperP(std::abs(obs), d));
+    r.direction_p = std::max(r.p_floor, stats::UpperP(std::abs(obs), d));
   }
   return r;
 }

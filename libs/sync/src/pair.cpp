@@ -5,20 +5,15 @@
 #include <cmath>
 #include <thread>
 
+#include "mimicry/stats/descriptive.h"
+#include "mimicry/stats/distributions.h"
+#include "mimicry/stats/tests.h"
+
 namespace mimicry::sync {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kRapportSpanS = 20;  // rapport.local: mean over this span
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return kNaN;
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  if (v.size() % 2 == 1) return *mid;
-  const double hi = *mid;
-  return 0.5 * (hi + *std::max_element(v.begin(), mid));
-}
 
 // Mean peak r over the pooled channels (each channel's mean via Fisher z, then averaged).
 double PooledWindowedR(const std::vector<WlccResult>& w, const std::vector<uint8_t>& pooled) {
@@ -63,7 +58,7 @@ void RapportIntervals(const WlccOptions& w, uint64_t seed, RapportResult& r) {
   if (valid.empty()) return;
   // Blocks as long as one window, since windows overlap.
   const size_t block = std::max<size_t>(1, static_cast<size_t>(std::lround(w.window_s / w.step_s)));
-  Rng rng(seed ^ 0x5EEDull);
+  stats::Rng rng(seed ^ 0x5EEDull);
   std::vector<double> means;
   const size_t nb = (valid.size() + block - 1) / block;
   for (int b = 0; b < 1000; ++b) {
@@ -99,7 +94,7 @@ void RapportIntervals(const WlccOptions& w, uint64_t seed, RapportResult& r) {
       continue;
     }
     const double m = s / cnt, sd = std::sqrt(std::max(0.0, (ss - s * s / cnt) / (cnt - 1)));
-    const double half = TQuantile975(n_eff - 1) * sd / std::sqrt(n_eff);
+    const double half = stats::TQuantile975(n_eff - 1) * sd / std::sqrt(n_eff);
     r.local.push_back(m);
     r.local_lo.push_back(std::max(0.0, m - half));
     r.local_hi.push_back(std::min(100.0, m + half));
@@ -139,7 +134,7 @@ LeaderVerdict Leader(const CouplingResult& c, const MimicryResult& m, double rat
     }
   if (lat.size() < 3) lat = lat_all;
   v.lag_from_events = lat.size() >= 3;
-  v.lag_s = v.lag_from_events ? Median(lat) : v.coupling_lag_s;
+  v.lag_s = v.lag_from_events ? stats::Median(lat) : v.coupling_lag_s;
   v.tested = c.tested;
   v.not_tested = c.not_tested;
   v.p = c.tested ? c.pooled.lead_p : kNaN;
@@ -204,7 +199,7 @@ PairResult AnalyzePair(const PairInput& in, const PairOptions& o) {
     for (size_t c = 0; c < nc; ++c) {
       if (!in.pooled[c] || r.mimicry[c].profile.size() != nw * nl) continue;
       const float v = r.mimicry[c].profile[k];
-      if (std::isfinite(v)) zs += FisherZ(v), ++zc;
+      if (std::isfinite(v)) zs += stats::FisherZ(v), ++zc;
     }
     if (zc > 0) r.lagmap_r[k] = static_cast<float>(std::tanh(zs / zc));
   }
@@ -235,7 +230,7 @@ PairResult AnalyzePair(const PairInput& in, const PairOptions& o) {
     std::vector<size_t> where;
     for (size_t c = 0; c < nc; ++c)
       if (std::isfinite(r.coupling.channels[c].peak_p)) pv.push_back(r.coupling.channels[c].peak_p), where.push_back(c);
-    const std::vector<double> q = BenjaminiHochberg(pv);
+    const std::vector<double> q = stats::BenjaminiHochberg(pv);
     r.channel_q.assign(nc, kNaN);
     for (size_t k = 0; k < where.size(); ++k) r.channel_q[where[k]] = q[k];
   }
@@ -265,7 +260,7 @@ PairResult AnalyzePair(const PairInput& in, const PairOptions& o) {
       std::vector<std::vector<float>> ys(nc);
       std::vector<WlccResult> w(nc);
       for (int k = first; k < K; k += step) {
-        Rng rng = SurrogateRng(o.coupling.seed ^ 0xC4A9CEull, k);
+        stats::Rng rng = stats::Rng::Derived(o.coupling.seed ^ 0xC4A9CEull, static_cast<uint64_t>(k));
         const auto blocks = StationaryBootstrap(static_cast<int64_t>(n), std::max(1.0, block), rng);
         for (size_t c : chans) {
           ys[c].resize(n);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "mimicry/stats/descriptive.h"
+
 namespace mimicry::sync {
 namespace {
 
@@ -45,21 +47,8 @@ double RmeaPearson(const double* x, const double* y, long n) {
   return std::clamp(xy / (std::sqrt(xx) * std::sqrt(yy)), -1.0, 1.0);
 }
 
-double MeanOf(const double* v, size_t n) {
-  double s = 0;
-  size_t k = 0;
-  for (size_t i = 0; i < n; ++i)
-    if (!std::isnan(v[i])) s += v[i], ++k;
-  return k ? s / static_cast<double>(k) : kNaN;
-}
-
-double MedianOf(std::vector<double> v) {
-  std::erase_if(v, [](double x) { return std::isnan(x); });
-  if (v.empty()) return kNaN;
-  std::sort(v.begin(), v.end());
-  const size_t h = v.size() / 2;
-  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
-}
+// rMEA's mean(na.rm = TRUE) of n values from v.
+double MeanOf(const double* v, size_t n) { return stats::Mean(std::span<const double>(v, n)); }
 
 }  // namespace
 
@@ -119,7 +108,7 @@ Result<RmeaCcfResult> RmeaCcf(std::span<const double> s1, std::span<const double
   r.lag_zero = MeanOf(lz.data(), lz.size());
   r.s1_lead = MeanOf(l1.data(), l1.size());
   r.s2_lead = MeanOf(l2.data(), l2.size());
-  r.best_lag_median_s = MedianOf(bl);
+  r.best_lag_median_s = stats::Median(bl);
   return r;
 }
 

@@ -4,6 +4,8 @@
 #include <cassert>
 #include <cmath>
 
+#include "mimicry/stats/descriptive.h"
+
 namespace mimicry::sync {
 
 const char* SurrogateKindName(SurrogateKind k) {
@@ -15,7 +17,7 @@ const char* SurrogateKindName(SurrogateKind k) {
   return "auto";
 }
 
-std::vector<Block> StationaryBootstrap(int64_t n, double mean_len, Rng& rng, int64_t exclude) {
+std::vector<Block> StationaryBootstrap(int64_t n, double mean_len, stats::Rng& rng, int64_t exclude) {
   assert(n > 0 && mean_len >= 1 && exclude >= 0);
   exclude = std::min(exclude, (n - 1) / 2);
   std::vector<Block> out;
@@ -34,45 +36,14 @@ std::vector<Block> StationaryBootstrap(int64_t n, double mean_len, Rng& rng, int
   return out;
 }
 
-Rng SurrogateRng(uint64_t seed, int k) {
-  Rng mix(seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(k) * 0xD1B54A32D192ED03ull + 0x632BE59BD9B4E019ull);
-  return Rng(mix.Next());
-}
-
 Chance ChanceOf(std::span<const double> null) {
-  std::vector<double> v;
-  v.reserve(null.size());
-  for (double x : null)
-    if (std::isfinite(x)) v.push_back(x);
   Chance c;
-  c.n = static_cast<int>(v.size());
-  if (v.empty()) return c;
-  std::sort(v.begin(), v.end());
-  double s = 0;
-  for (double x : v) s += x;
-  c.mean = s / static_cast<double>(v.size());
-  // Quantiles by linear interpolation between order statistics (R's type 7).
-  auto q = [&](double p) {
-    const double h = (static_cast<double>(v.size()) - 1) * p;
-    const size_t lo = static_cast<size_t>(std::floor(h));
-    const size_t hi = std::min(v.size() - 1, lo + 1);
-    return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
-  };
-  c.lo95 = q(0.025);
-  c.hi95 = q(0.975);
+  c.n = static_cast<int>(stats::Finite(null).size());
+  if (c.n == 0) return c;
+  c.mean = stats::Mean(null);
+  c.lo95 = stats::Quantile(null, 0.025);
+  c.hi95 = stats::Quantile(null, 0.975);
   return c;
-}
-
-double UpperP(double observed, std::span<const double> null) {
-  if (!std::isfinite(observed)) return std::numeric_limits<double>::quiet_NaN();
-  int k = 0, m = 0;
-  for (double x : null) {
-    if (!std::isfinite(x)) continue;
-    ++m;
-    k += x >= observed ? 1 : 0;
-  }
-  if (m == 0) return std::numeric_limits<double>::quiet_NaN();
-  return (k + 1.0) / (m + 1.0);
 }
 
 }  // namespace mimicry::sync

@@ -5,8 +5,6 @@
 #include <cmath>
 #include <limits>
 
-#include <boost/math/distributions/students_t.hpp>
-
 #include "curve.h"
 
 namespace mimicry::sync {
@@ -32,37 +30,6 @@ struct Prefix {
 };
 
 }  // namespace
-
-double FisherZ(double r) {
-  r = std::clamp(r, -0.9999, 0.9999);
-  return std::atanh(r);
-}
-
-std::vector<double> BenjaminiHochberg(const std::vector<double>& p) {
-  const size_t m = p.size();
-  std::vector<size_t> idx(m);
-  for (size_t i = 0; i < m; ++i) idx[i] = i;
-  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return p[a] < p[b]; });
-  std::vector<double> q(m, 1.0);
-  double running = 1.0;
-  for (size_t k = m; k-- > 0;) {
-    const size_t i = idx[k];
-    running = std::min(running, p[i] * static_cast<double>(m) / static_cast<double>(k + 1));
-    q[i] = std::min(1.0, running);
-  }
-  return q;
-}
-
-uint64_t Rng::Next() {
-  uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-double Rng::Uniform() { return static_cast<double>(Next() >> 11) * (1.0 / 9007199254740992.0); }
-int64_t Rng::Int(int64_t lo, int64_t hi) {
-  return lo + static_cast<int64_t>(Uniform() * static_cast<double>(hi - lo + 1));
-}
 
 WlccResult Wlcc(std::span<const float> x, std::span<const float> y, double rate_hz, const WlccOptions& o) {
   assert(x.size() == y.size() && rate_hz > 0);
@@ -146,7 +113,7 @@ WlccResult Wlcc(std::span<const float> x, std::span<const float> y, double rate_
         off = internal::Parabolic(r[best - 1], r[best], r[best + 1]);
       w.peak_r = static_cast<float>(r[best]);
       w.peak_lag_s = static_cast<float>((best - L + off) / rate_hz);
-      const double z = FisherZ(w.peak_r);
+      const double z = stats::FisherZ(w.peak_r);
       zsum += z;
       zss += z * z;
       lsum += w.peak_lag_s;
@@ -168,30 +135,6 @@ WlccResult Wlcc(std::span<const float> x, std::span<const float> y, double rate_
   }
   (void)zss;
   return res;
-}
-
-double CohensD(std::span<const double> x, std::span<const double> y) {
-  auto moments = [](std::span<const double> v, double& mean, double& ss) {
-    size_t n = 0;
-    double s = 0;
-    for (double a : v)
-      if (std::isfinite(a)) s += a, ++n;
-    mean = n ? s / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
-    ss = 0;
-    for (double a : v)
-      if (std::isfinite(a)) ss += (a - mean) * (a - mean);
-    return n;
-  };
-  double mx, sx, my, sy;
-  const size_t nx = moments(x, mx, sx), ny = moments(y, my, sy);
-  if (nx == 0 || ny == 0 || nx + ny < 3) return std::numeric_limits<double>::quiet_NaN();
-  const double sd = std::sqrt((sx + sy) / static_cast<double>(nx + ny - 2));
-  return sd > 0 ? (mx - my) / sd : std::numeric_limits<double>::quiet_NaN();
-}
-
-double TQuantile975(double df) {
-  if (!(df > 0) || !std::isfinite(df)) return std::numeric_limits<double>::quiet_NaN();
-  return boost::math::quantile(boost::math::students_t(df), 0.975);
 }
 
 }  // namespace mimicry::sync

@@ -156,32 +156,5 @@ TEST(Rmea, ScaleDividesBySampleSd) {
   EXPECT_TRUE(std::isnan(flat[0]));
 }
 
-TEST(Rmea, CohensDAsRmeaWithSign) {
-  // R, rMEA's R/rMEA_util.R: cohens_d(c(0.12,0.05,0.2,0.08), c(0.01,-0.03,0.04,0.0,0.02,-0.01)) = 2.43244732728172
-  const std::vector<double> x = {0.12, 0.05, 0.2, 0.08}, y = {0.01, -0.03, 0.04, 0.0, 0.02, -0.01};
-  EXPECT_NEAR(CohensD(x, y), 2.43244732728172, 1e-12);
-  EXPECT_NEAR(CohensD(y, x), -2.43244732728172, 1e-12) << "signed (rMEA prints |d|)";
-  EXPECT_TRUE(std::isnan(CohensD(std::vector<double>{}, y)));
-  EXPECT_TRUE(std::isnan(CohensD(std::vector<double>{1.0}, std::vector<double>{2.0})));
-  // One value against many: the pooled SD is the other side's (rMEA: NA, as var() of one value is NA).
-  EXPECT_TRUE(std::isfinite(CohensD(std::vector<double>{0.3}, y)));
-}
-
-}  // namespace
-}  // namespace mimicry::sync
-
-namespace mimicry::sync {
-namespace {
-
-TEST(Stats, TQuantileIsExact) {
-  // R: format(qt(0.975, c(1,2,2.5,9,29,30,100,1000)), digits=15)
-  const double df[] = {1, 2, 2.5, 9, 29, 30, 100, 1000};
-  const double q[] = {12.70620473617469, 4.30265272974946, 3.57465484200369, 2.26215716279820,
-                      2.04522964213270,  2.04227245630124, 1.98397151852355, 1.96233908082641};
-  for (int k = 0; k < 8; ++k) EXPECT_NEAR(TQuantile975(df[k]), q[k], 1e-10) << df[k];
-  EXPECT_TRUE(std::isnan(TQuantile975(0)));
-  EXPECT_TRUE(std::isnan(TQuantile975(std::nan(""))));
-}
-
 }  // namespace
 }  // namespace mimicry::sync

@@ -8,21 +8,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mimicry/stats/random.h"
+
 namespace mimicry::synth {
 namespace {
 
-// Portable uniform numbers from a 64-bit generator (splitmix64): the same seed gives the
+// Scenario draws from the one generator (stats::Rng, splitmix64): the same seed gives the
 // same scenario on every platform and compiler.
 class Rng {
  public:
-  explicit Rng(uint64_t seed) : s_(seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull) {}
-  uint64_t Next() {
-    uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double Uniform(double a, double b) { return a + (b - a) * static_cast<double>(Next() >> 11) * 0x1.0p-53; }
+  explicit Rng(uint64_t seed) : g_(seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull) {}
+  double Uniform(double a, double b) { return a + (b - a) * g_.Uniform(); }
   // A gap between spontaneous expressions averaging (lo + hi) / 2: uniform in [lo, hi]
   // (regular timing), or at least 1.5 s plus a gamma(2) amount (irregular: CV about 0.7).
   double Gap(double lo, double hi, bool irregular) {
@@ -34,7 +30,7 @@ class Rng {
   size_t Pick(size_t n) { return static_cast<size_t>(Uniform(0, static_cast<double>(n))) % n; }
 
  private:
-  uint64_t s_;
+  stats::Rng g_;
 };
 
 // Expression repertoire for spontaneous events: (AUs, affect class).

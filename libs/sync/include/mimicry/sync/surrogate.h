@@ -52,11 +52,10 @@ struct Block {
 // a block offset by d re-creates a coupling at lag l as one at lag l - d, inside the
 // lags read whenever |d| <= 2 max_lag. Pre: n > 0, mean_len >= 1, exclude >= 0 (capped at
 // (n - 1) / 2).
-std::vector<Block> StationaryBootstrap(int64_t n, double mean_len, Rng& rng, int64_t exclude = 0);
+std::vector<Block> StationaryBootstrap(int64_t n, double mean_len, stats::Rng& rng, int64_t exclude = 0);
 
-// A generator for surrogate k of a test seeded with `seed`: independent of the order in
-// which surrogates are drawn (so that threads give the same answer).
-Rng SurrogateRng(uint64_t seed, int k);
+// Surrogate k of a test seeded with `seed` draws from stats::Rng::Derived(seed, k): the
+// same whatever order the surrogates are drawn in (so that threads give the same answer).
 
 // The chance level of a statistic: mean and central 95% range of its surrogate values.
 struct Chance {
@@ -67,8 +66,6 @@ struct Chance {
 };
 Chance ChanceOf(std::span<const double> null);
 
-// Monte Carlo p of an upper-tailed test: (#{null >= observed} + 1) / (#null + 1), over the
-// finite null values; NaN when the observed value is not finite or the null is empty.
-double UpperP(double observed, std::span<const double> null);
+// The Monte Carlo p of an observed value against surrogates is stats::UpperP.
 
 }  // namespace mimicry::sync

@@ -6,12 +6,16 @@
 // Wlcc: windowed lagged cross-correlation with peak picking (Boker et al. 2002): per
 // window, the lag of the largest r within +-max_lag and that r. Pairwise-complete within a
 // window; a window with more than max_missing of either side missing is NA. The tested
-// coupling statistic is in sync/coupling.h.
+// coupling statistic is in sync/coupling.h. Fisher z, effect sizes, quantiles and the random
+// number generator are the stats library's (mimicry/stats/).
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <vector>
+
+#include "mimicry/stats/correlation.h"
+#include "mimicry/stats/random.h"
 
 namespace mimicry::sync {
 
@@ -45,33 +49,5 @@ struct WlccResult {
 
 // Pre: x.size() == y.size(), rate_hz > 0.
 WlccResult Wlcc(std::span<const float> x, std::span<const float> y, double rate_hz, const WlccOptions& o);
-
-// Fisher z with clamping to |r| <= 0.9999.
-double FisherZ(double r);
-
-// Cohen's d of x against y with the pooled SD ((nx-1) var x + (ny-1) var y) / (nx + ny - 2),
-// signed: (mean x - mean y) / pooled SD (rMEA's cohens_d reports its absolute value).
-// Non-finite values are left out; NaN when a side has no value or the pooled SD is 0 or
-// undefined (both sides single values).
-double CohensD(std::span<const double> x, std::span<const double> y);
-
-// The 97.5% quantile of Student's t with df > 0 degrees of freedom (the half-width factor
-// of a two-sided 95% interval), exact (Boost.Math); NaN for df <= 0 or non-finite df.
-double TQuantile975(double df);
-
-// Benjamini-Hochberg adjusted p-values (same order as p).
-std::vector<double> BenjaminiHochberg(const std::vector<double>& p);
-
-// Small deterministic generator (splitmix64), identical on every platform.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : s_(seed) {}
-  uint64_t Next();
-  double Uniform();                      // [0, 1)
-  int64_t Int(int64_t lo, int64_t hi);   // [lo, hi]
-
- private:
-  uint64_t s_;
-};
 
 }  // namespace mimicry::sync
