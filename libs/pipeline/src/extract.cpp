@@ -21,6 +21,7 @@
 #include "mimicry/face/landmarks.h"
 #include "mimicry/face/motion.h"
 #include "mimicry/face/pose.h"
+#include "mimicry/face/stream.h"
 
 #ifndef MIMICRY_DEFAULT_MODELS_DIR
 #define MIMICRY_DEFAULT_MODELS_DIR ""
@@ -218,13 +219,6 @@ void FormatEnergy(std::string& buf, const Record& r) {
 
 constexpr int kAuColumns = 2 * face::kNumAus + 2 * static_cast<int>(face::kSidedAus.size()) + 7 + 5 + face::kNumMotionRegions;
 
-// Per-face state of the scoring pass: presence hysteresis and head gestures.
-struct FaceStream {
-  face::AuPresence presence;
-  face::HeadGesture gesture;
-  std::unique_ptr<face::OnlineAuBaseline> online;
-};
-
 void FormatRow(std::string& buf, const Record& r) {
   auto out = std::back_inserter(buf);
   if (r.face_id < 0) {
@@ -241,24 +235,21 @@ void FormatRow(std::string& buf, const Record& r) {
   for (const auto& p : r.lm) fmt::format_to(out, ",{:.2f}", p.y);
 }
 
-// Appends the AU columns of one row: empty when the face is not trusted (success 0) or
-// absent, so that gaps stay gaps.
-void FormatAus(std::string& buf, const Record& r, const face::AuModel& model, const face::AuBaseline* baseline,
-               FaceStream* fs, bool feats) {
-  if (r.face_id < 0 || !r.success || baseline == nullptr || fs == nullptr) {
+// Appends the AU columns of one row: empty when the face is not scored (success 0, no
+// neutral) or absent, so that gaps stay gaps.
+void FormatAus(std::string& buf, const Record& r, const face::ScoredFace* sc, bool feats) {
+  if (r.face_id < 0 || !r.success || sc == nullptr) {
     buf.append(kAuColumns + (feats ? face::kNumAuFeatures : 0), ',');
     return;
   }
-  const face::AuIntensities a = model.Score(r.features, r.pose, *baseline);
-  const auto c = fs->presence.Update(a);
-  const face::Emotions e = face::EmotionsFromAus(a);
-  const auto g = fs->gesture.Update(Timestamp{static_cast<int64_t>(std::llround(r.ts * 1e6))}, r.pose);
+  const face::AuIntensities& a = sc->aus;
+  const face::Emotions& e = sc->emotions;
   auto out = std::back_inserter(buf);
   for (float v : a.r) fmt::format_to(out, ",{:.2f}", v);
-  for (auto v : c) fmt::format_to(out, ",{:d}", v);
+  for (auto v : sc->presence) fmt::format_to(out, ",{:d}", v);
   for (size_t k = 0; k < face::kSidedAus.size(); ++k) fmt::format_to(out, ",{:.2f},{:.2f}", a.left[k], a.right[k]);
   for (float v : e.score) fmt::format_to(out, ",{:.3f}", v);
-  fmt::format_to(out, ",{:.3f},{:.3f},{:.3f},{:.2f},{:.2f}", e.neutral, e.valence, e.expressiveness, g.nod, g.shake);
+  fmt::format_to(out, ",{:.3f},{:.3f},{:.3f},{:.2f},{:.2f}", e.neutral, e.valence, e.expressiveness, sc->gesture.nod, sc->gesture.shake);
   for (float v : r.motion) {
     if (std::isfinite(v)) fmt::format_to(out, ",{:.2f}", v);
     else buf += ',';
@@ -272,272 +263,12 @@ void FormatAus(std::string& buf, const Record& r, const face::AuModel& model, co
 
 }  // namespace
 
-Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& progress) {
-  const auto t0 = Clock::now();
-  // Two threads already share the cores (decoding, faces); OpenCV's own worker pool
-  // would only contend with them. Set once per process: changing OpenCV's pool while
-  // another extraction (audience runs several at once) is inside a parallel region
-  // crashes OpenCV.
-  static std::once_flag pool_once;
-  std::call_once(pool_once, [] { cv::setNumThreads(2); });
-  if (o.output_csv.empty()) return InvalidArgument("extract: no output CSV given (-o)");
-  // Models first: a missing model is reported before any work.
-  const std::string models = o.models_dir.empty() ? DefaultModelsDir() : o.models_dir;
-  face::DetectorOptions dopt;
-  dopt.kind = o.detector;
-  face::TrackerOptions topt = o.tracker;
-  topt.new_face_score = o.min_detection_score;
-  dopt.min_score = std::min(topt.new_face_score, topt.confirm_score);
-  auto loaded = LoadFaceModels(models, dopt);
-  if (!loaded.ok()) return loaded.status();
-  const auto& dmodel = loaded->detector;
-  const auto& lmodel = loaded->landmarks;
-  auto detector = dmodel->CreateDetector();
-  if (!detector.ok()) return detector.status();
-  auto tracker = face::FaceTracker::Create(topt, std::move(detector).value(), lmodel);
-  if (!tracker.ok()) return tracker.status();
+namespace {
 
-  auto source = io::FrameSource::Open(o.input);
-  if (!source.ok()) return source.status();
-  const io::SourceInfo info = (*source)->info();
-
-  face::Intrinsics K = face::Intrinsics::FromFrameSize(info.width, info.height);
-  if (o.fx > 0) K.fx = o.fx;
-  if (o.fy > 0) K.fy = o.fy;
-  if (o.fx > 0 && o.fy <= 0) K.fy = o.fx;
-  if (o.cx > 0) K.cx = o.cx;
-  if (o.cy > 0) K.cy = o.cy;
-  const face::PoseEstimator pose(face::BuildGenericFace3D(lmodel->MeanShape()), K);
-
-  const bool aus = o.action_units;
-  const bool offline = aus && o.baseline_mode == ExtractOptions::Baseline::kOffline;
-  std::optional<face::AuModel> au_model;
-  if (aus) {
-    auto m = face::AuModel::Create(pose.face());
-    if (!m.ok()) return m.status();
-    au_model = std::move(m).value();
-  }
-  std::optional<face::MotionModel> motion_model;
-  if (aus) {
-    auto m = face::MotionModel::Create(pose.face());
-    if (!m.ok()) return m.status();
-    motion_model = std::move(m).value();
-  }
-  std::map<int, face::MotionTracker> motion;
-  std::optional<face::AuBaseline> baseline_in;
-  if (!o.baseline_in.empty()) {
-    if (!aus) return InvalidArgument("--baseline-in needs action units (not --no-aus)");
-    auto b = LoadAuBaseline(o.baseline_in);
-    if (!b.ok()) return b.status();
-    baseline_in = *b;
-  }
-  if (!o.baseline_out.empty() && !aus) return InvalidArgument("--baseline-out needs action units (not --no-aus)");
-
-  // A --start at or past the end of the video would give an empty table.
-  if (o.input.start_s > 0 && info.declared_duration_s > 0 && o.input.start_s >= info.declared_duration_s)
-    return InvalidArgument(fmt::format("{}: --start {:g} s is past the end of the video ({:.1f} s)", info.path, o.input.start_s,
-                                       info.declared_duration_s));
-  const std::string meta_path = MetaPathFor(o);
-  {
-    // The output's folder is created; the table is written to <csv>.part and renamed when
-    // complete, so that an interrupted or failed run leaves no half-written table.
-    std::error_code ec;
-    const fs::path parent = fs::path(o.output_csv).parent_path();
-    if (!parent.empty()) fs::create_directories(parent, ec);
-    if (ec) return OutputError(o.output_csv + ": cannot create its folder: " + ec.message());
-  }
-  const std::string csv_part = o.output_csv + ".part";
-  std::FILE* csv = std::fopen(csv_part.c_str(), "wb");
-  if (csv == nullptr) return OutputError(o.output_csv + ": cannot write: " + std::strerror(errno));
-  std::string buf;
-  buf.reserve(1 << 20);
-  WriteHeader(buf, aus, o.write_au_features, o.motion_energy);
-  face::MotionEnergy energy(o.motion_energy_options);
-  // Offline mode: records wait in an anonymous temporary file (deleted on close) until
-  // every face's neutral is known.
-  std::FILE* spill = offline ? std::tmpfile() : nullptr;
-  if (offline && spill == nullptr) {
-    std::fclose(csv);
-    std::remove(csv_part.c_str());
-    return OutputError(std::string("extract: cannot create a temporary file: ") + std::strerror(errno));
-  }
-  std::map<int, std::vector<face::AuFeatures>> face_features;
-  std::map<int, std::vector<face::HeadPose>> face_poses;
-  std::map<int, FaceStream> streams;
-  const int online_in_face = o.baseline_face >= 0 ? o.baseline_face : 0;
-
-  FrameQueue queue;
-  std::thread decoder([&] {
-    while (!queue.stopped()) {
-      FrameQueue::Item it;
-      auto r = (*source)->Next(it.frame);
-      if (!r.ok()) {
-        it.status = r.status();
-        it.end = true;
-      } else if (!*r) {
-        it.end = true;
-      }
-      const bool end = it.end;
-      queue.Push(std::move(it));
-      if (end) break;
-    }
-  });
-
-  ExtractSummary sum;
-  Status status;
-  std::map<int, int64_t> frames_per_face;
-  std::map<int, face::HeadPose> last_pose;
-  auto last_progress = Clock::now();
-  // Expected span of input time, for the progress ETA: from --start to --end or the
-  // declared duration, whichever comes first.
-  double stop = info.declared_duration_s;
-  if (o.input.end_s > 0) stop = stop > 0 ? std::min(stop, o.input.end_s) : o.input.end_s;
-  const double expected = stop - o.input.start_s;
-  bool spill_ok = true;
-  auto emit = [&](const Record& rec) {
-    if (offline) {
-      spill_ok = spill_ok && std::fwrite(&rec, sizeof rec, 1, spill) == 1;
-      return;
-    }
-    FormatRow(buf, rec);
-    if (aus) {
-      FaceStream* fs = rec.face_id >= 0 ? &streams[rec.face_id] : nullptr;
-      const face::AuBaseline* bl = nullptr;
-      if (fs != nullptr && rec.success) {
-        if (baseline_in && rec.face_id == online_in_face) {
-          bl = &*baseline_in;
-        } else {
-          if (!fs->online) fs->online = std::make_unique<face::OnlineAuBaseline>(o.baseline);
-          bl = &fs->online->Update(Timestamp{static_cast<int64_t>(std::llround(rec.ts * 1e6))}, rec.features, rec.pose);
-        }
-      }
-      FormatAus(buf, rec, *au_model, bl, fs, o.write_au_features);
-    }
-    if (o.motion_energy) FormatEnergy(buf, rec);
-    buf += '\n';
-  };
-  while (true) {
-    FrameQueue::Item it = queue.Pop();
-    if (it.end) {
-      status = it.status;
-      break;
-    }
-    if ((*tracker)->NeedsColor()) io::EnsureBgr(it.frame);
-    auto obs = (*tracker)->Process(it.frame.bgr, it.frame.gray, it.frame.pts);
-    if (!obs.ok()) {
-      status = obs.status();
-      break;
-    }
-    Record rec;
-    rec.frame = it.frame.index + 1;
-    rec.ts = it.frame.pts.seconds();
-    bool any = false;
-    std::map<int, face::HeadPose> poses;
-    // Motion energy: every frame is compared with the previous one; faces by their landmark box.
-    std::map<int, face::MotionEnergySample> energies;
-    if (o.motion_energy) {
-      std::map<int, cv::Rect2f> boxes;
-      for (const auto& ob : *obs) {
-        if (!ob.success) continue;
-        float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
-        for (const auto& p : ob.landmarks) x0 = std::min(x0, p.x), y0 = std::min(y0, p.y), x1 = std::max(x1, p.x), y1 = std::max(y1, p.y);
-        boxes[ob.face_id] = cv::Rect2f(x0, y0, x1 - x0, y1 - y0);
-      }
-      energies = energy.Update(it.frame.gray, it.frame.pts, boxes);
-    }
-    for (const auto& ob : *obs) {
-      const auto prev = last_pose.find(ob.face_id);
-      rec.pose = pose.Estimate(ob.landmarks, prev == last_pose.end() ? nullptr : &prev->second);
-      poses[ob.face_id] = rec.pose;
-      rec.face_id = ob.face_id;
-      rec.confidence = ob.confidence;
-      rec.success = ob.success ? 1 : 0;
-      rec.lm = ob.landmarks;
-      const auto en = energies.find(ob.face_id);
-      rec.energy = en == energies.end() ? face::MotionEnergySample{} : en->second;
-      any = any || ob.success;
-      if (ob.success) ++frames_per_face[ob.face_id];
-      if (aus && ob.success) {
-        rec.features = au_model->Features(it.frame.gray, ob.landmarks, pose.Canonicalize(ob.landmarks, rec.pose));
-        rec.motion = motion[ob.face_id].Update(*motion_model, it.frame.gray, ob.landmarks, it.frame.pts);
-        if (offline) {
-          face_features[ob.face_id].push_back(rec.features);
-          face_poses[ob.face_id].push_back(rec.pose);
-        }
-      }
-      emit(rec);
-    }
-    last_pose = std::move(poses);
-    if (obs->empty()) {
-      rec.face_id = -1;
-      emit(rec);
-    }
-    if (any) ++sum.frames_with_face;
-    ++sum.frames;
-    if (buf.size() > (1 << 19)) {
-      std::fwrite(buf.data(), 1, buf.size(), csv);
-      buf.clear();
-    }
-    if (progress && Clock::now() - last_progress > std::chrono::milliseconds(250)) {
-      last_progress = Clock::now();
-      progress({sum.frames, rec.ts, expected, std::chrono::duration<double>(last_progress - t0).count()});
-    }
-  }
-  queue.Stop();
-  // Unblock a decoder waiting on a full queue, then join it.
-  decoder.join();
-
-  // The face the baseline options refer to.
-  int bface = o.baseline_face;
-  if (bface < 0) {
-    int64_t best = -1;
-    for (const auto& [id, n] : frames_per_face)
-      if (n > best) {
-        best = n;
-        bface = id;
-      }
-  }
-  std::map<int, face::AuBaseline> baselines;
-  if (offline) {
-    // Pass 2: fit each face's neutral, then score and write the spilled rows in order.
-    for (const auto& [id, fv] : face_features) baselines[id] = face::FitAuBaseline(fv, face_poses[id], o.baseline);
-    face_features.clear();
-    face_poses.clear();
-    if (baseline_in && bface >= 0) baselines[bface] = *baseline_in;
-    spill_ok = spill_ok && std::fflush(spill) == 0 && std::fseek(spill, 0, SEEK_SET) == 0;
-    Record rec;
-    while (spill_ok && std::fread(&rec, sizeof rec, 1, spill) == 1) {
-      FormatRow(buf, rec);
-      const auto bl = rec.face_id >= 0 ? baselines.find(rec.face_id) : baselines.end();
-      FormatAus(buf, rec, *au_model, bl == baselines.end() ? nullptr : &bl->second,
-                rec.face_id >= 0 ? &streams[rec.face_id] : nullptr, o.write_au_features);
-      if (o.motion_energy) FormatEnergy(buf, rec);
-      buf += '\n';
-      if (buf.size() > (1 << 19)) {
-        std::fwrite(buf.data(), 1, buf.size(), csv);
-        buf.clear();
-      }
-    }
-    spill_ok = spill_ok && std::ferror(spill) == 0;
-    std::fclose(spill);
-  } else if (aus) {
-    for (const auto& [id, fs] : streams)
-      if (fs.online) baselines[id] = fs.online->current();
-  }
-  std::fwrite(buf.data(), 1, buf.size(), csv);
-  const bool write_ok = std::ferror(csv) == 0 && spill_ok;
-  std::fclose(csv);
-  if (!write_ok || std::rename(csv_part.c_str(), o.output_csv.c_str()) != 0) {
-    std::remove(csv_part.c_str());
-    return OutputError(o.output_csv + ": write failed");
-  }
-
-  sum.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  sum.fps = sum.wall_s > 0 ? static_cast<double>(sum.frames) / sum.wall_s : 0;
-  sum.faces = static_cast<int>(frames_per_face.size());
-  sum.csv_path = o.output_csv;
-  sum.metadata_path = meta_path;
-
+// The sidecar's JSON (docs/extract_csv.md#metadata).
+nlohmann::json Metadata(const ExtractOptions& o, const std::string& models_dir, const FaceModels& models, const io::SourceInfo& info,
+                        const face::FaceStream& stream, const ExtractSummary& sum, const std::map<int, int64_t>& frames_per_face,
+                        const std::map<int, face::AuBaseline>& baselines, int bface, bool offline, const Status& status) {
   nlohmann::json j;
   j["tool"] = "mimicry extract";
   j["version"] = MIMICRY_VERSION;
@@ -561,10 +292,10 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
   j["result"] = {{"frames", sum.frames},
                  {"frames_with_face", sum.frames_with_face},
                  {"faces", faces},
-                 {"detector_runs", (*tracker)->detector_runs()},
+                 {"detector_runs", stream.detector_runs()},
                  {"wall_s", sum.wall_s},
                  {"measured_fps", sum.fps}};
-  j["models"] = {{"detector", dmodel->Describe()}, {"landmarks", lmodel->Describe()},
+  j["models"] = {{"detector", models.detector->Describe()}, {"landmarks", models.landmarks->Describe()},
                  {"head_pose", "solvePnP (iterative) on a generic 3D face: landmark mean shape + anthropometric depth"}};
   j["options"] = {{"input", o.input.path},
                   {"start_s", o.input.start_s},
@@ -572,7 +303,7 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
                   {"sequence_fps", o.input.sequence_fps},
                   {"apply_rotation", o.input.apply_rotation},
                   {"output_csv", o.output_csv},
-                  {"models_dir", models},
+                  {"models_dir", models_dir},
                   {"detector", face::DetectorKindName(o.detector)},
                   {"min_detection_score", o.min_detection_score},
                   {"max_faces", o.tracker.max_faces},
@@ -581,7 +312,7 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
                   {"reid_seconds", o.tracker.reid_seconds},
                   {"min_face_px", o.tracker.min_face_px},
                   {"min_confidence", o.tracker.min_confidence},
-                  {"intrinsics", {{"fx", K.fx}, {"fy", K.fy}, {"cx", K.cx}, {"cy", K.cy}}}};
+                  {"intrinsics", {{"fx", stream.intrinsics().fx}, {"fy", stream.intrinsics().fy}, {"cx", stream.intrinsics().cx}, {"cy", stream.intrinsics().cy}}}};
   if (o.motion_energy) {
     const auto& me = o.motion_energy_options;
     j["motion_energy"] = {{"method", "share of pixels changed since the previous frame in the head and body regions (face/motion_energy.h)"},
@@ -592,12 +323,12 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
                           {"body_height", me.body_height},
                           {"max_step_factor", me.max_step_factor}};
   }
-  if (aus) {
+  if (o.action_units) {
     nlohmann::json bj = nlohmann::json::array();
     for (const auto& [id, b] : baselines)
       bj.push_back({{"face_id", id},
                     {"frames", b.frames},
-                    {"from_file", baseline_in.has_value() && id == bface && offline},
+                    {"from_file", !o.baseline_in.empty() && id == bface && offline},
                     {"ref_pitch_rad", b.ref_pitch},
                     {"ref_yaw_rad", b.ref_yaw}});
     j["action_units"] = {{"method", "canonical-frame geometry + aligned-region texture; joint non-negative read-out of the FACS fields as the landmark model sees them"},
@@ -608,13 +339,263 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
                          {"baselines", bj}};
   }
   if (!o.cache_key.empty()) j["cache_key"] = nlohmann::json::parse(o.cache_key, nullptr, false);
-  const std::string meta_part = meta_path + ".part";
+  if (!o.cache_key.empty()) j["cache_key"] = nlohmann::json::parse(o.cache_key, nullptr, false);
+  return j;
+}
+
+// The table being written: rows are formatted into `buf` and flushed to <csv>.part, renamed
+// to the CSV when complete so that an interrupted or failed run leaves no half-written table.
+struct TableOut {
+  std::string path, part;
+  std::FILE* file = nullptr;
+  std::string buf;
+  void Flush(size_t above) {
+    if (buf.size() <= above) return;
+    std::fwrite(buf.data(), 1, buf.size(), file);
+    buf.clear();
+  }
+};
+
+Status OpenTable(const std::string& path, TableOut& t) {
+  std::error_code ec;
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty()) fs::create_directories(parent, ec);
+  if (ec) return OutputError(path + ": cannot create its folder: " + ec.message());
+  t.path = path;
+  t.part = path + ".part";
+  t.file = std::fopen(t.part.c_str(), "wb");
+  if (t.file == nullptr) return OutputError(path + ": cannot write: " + std::strerror(errno));
+  t.buf.reserve(1 << 20);
+  return Status::Ok();
+}
+
+// Closes the table and renames it into place; `ok` false (a failed spill) discards it.
+Status CloseTable(TableOut& t, bool ok) {
+  t.Flush(0);
+  ok = ok && std::ferror(t.file) == 0;
+  std::fclose(t.file);
+  if (!ok || std::rename(t.part.c_str(), t.path.c_str()) != 0) {
+    std::remove(t.part.c_str());
+    return OutputError(t.path + ": write failed");
+  }
+  return Status::Ok();
+}
+
+// One CSV row: identity, pose, landmarks, then the AU block and motion energy as asked.
+void AppendRow(TableOut& t, const Record& rec, const face::ScoredFace* sc, const ExtractOptions& o) {
+  FormatRow(t.buf, rec);
+  if (o.action_units) FormatAus(t.buf, rec, sc, o.write_au_features);
+  if (o.motion_energy) FormatEnergy(t.buf, rec);
+  t.buf += '\n';
+}
+
+Record RecordOf(const io::Frame& frame, const face::StreamFace& f) {
+  Record r;
+  r.frame = frame.index + 1;
+  r.ts = frame.pts.seconds();
+  r.face_id = f.face_id;
+  r.confidence = f.confidence;
+  r.success = f.success ? 1 : 0;
+  r.pose = f.pose;
+  r.lm = f.landmarks;
+  r.energy = f.energy;
+  if (f.measured) r.features = f.features, r.motion = f.motion;
+  return r;
+}
+
+// The offline neutral's second pass: each face's neutral fitted over all its frames, then
+// the spilled rows scored and written in order.
+Status ScoreSpilled(std::FILE* spill, bool spill_ok, const face::AuModel& model, const ExtractOptions& o,
+                    std::map<int, std::vector<face::AuFeatures>>& features, std::map<int, std::vector<face::HeadPose>>& poses,
+                    const std::optional<face::AuBaseline>& baseline_in, int bface, std::map<int, face::AuBaseline>& baselines,
+                    TableOut& out) {
+  for (const auto& [id, fv] : features) baselines[id] = face::FitAuBaseline(fv, poses[id], o.baseline);
+  features.clear();
+  poses.clear();
+  if (baseline_in && bface >= 0) baselines[bface] = *baseline_in;
+  spill_ok = spill_ok && std::fflush(spill) == 0 && std::fseek(spill, 0, SEEK_SET) == 0;
+  std::map<int, face::AuScorer> scorers;
+  Record rec;
+  while (spill_ok && std::fread(&rec, sizeof rec, 1, spill) == 1) {
+    const auto bl = rec.face_id >= 0 ? baselines.find(rec.face_id) : baselines.end();
+    std::optional<face::ScoredFace> sc;
+    if (rec.face_id >= 0 && rec.success && bl != baselines.end())
+      sc = scorers[rec.face_id].Score(model, Timestamp{static_cast<int64_t>(std::llround(rec.ts * 1e6))}, rec.features, rec.pose,
+                                      bl->second);
+    AppendRow(out, rec, sc ? &*sc : nullptr, o);
+    out.Flush(1 << 19);
+  }
+  spill_ok = spill_ok && std::ferror(spill) == 0;
+  std::fclose(spill);
+  return spill_ok ? Status::Ok() : OutputError(o.output_csv + ": write failed (temporary file)");
+}
+
+// Decodes on its own thread into a bounded queue (decoding the next frames overlaps with
+// face work on this one).
+std::thread StartDecoder(io::FrameSource& source, FrameQueue& queue) {
+  return std::thread([&source, &queue] {
+    while (!queue.stopped()) {
+      FrameQueue::Item it;
+      auto r = source.Next(it.frame);
+      if (!r.ok()) {
+        it.status = r.status();
+        it.end = true;
+      } else if (!*r) {
+        it.end = true;
+      }
+      const bool end = it.end;
+      queue.Push(std::move(it));
+      if (end) break;
+    }
+  });
+}
+
+}  // namespace
+
+Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& progress) {
+  const auto t0 = Clock::now();
+  // Two threads already share the cores (decoding, faces); OpenCV's own worker pool
+  // would only contend with them. Set once per process: changing OpenCV's pool while
+  // another extraction (audience runs several at once) is inside a parallel region
+  // crashes OpenCV.
+  static std::once_flag pool_once;
+  std::call_once(pool_once, [] { cv::setNumThreads(2); });
+  if (o.output_csv.empty()) return InvalidArgument("extract: no output CSV given (-o)");
+  const bool aus = o.action_units;
+  if (!o.baseline_in.empty() && !aus) return InvalidArgument("--baseline-in needs action units (not --no-aus)");
+  if (!o.baseline_out.empty() && !aus) return InvalidArgument("--baseline-out needs action units (not --no-aus)");
+  // Models first: a missing model is reported before any work.
+  const std::string models_dir = o.models_dir.empty() ? DefaultModelsDir() : o.models_dir;
+  face::DetectorOptions dopt;
+  dopt.kind = o.detector;
+  face::FaceStreamOptions so;
+  so.tracker = o.tracker;
+  so.tracker.new_face_score = o.min_detection_score;
+  dopt.min_score = std::min(so.tracker.new_face_score, so.tracker.confirm_score);
+  auto models = LoadFaceModels(models_dir, dopt);
+  if (!models.ok()) return models.status();
+  std::optional<face::AuBaseline> baseline_in;
+  if (!o.baseline_in.empty()) {
+    auto b = LoadAuBaseline(o.baseline_in);
+    if (!b.ok()) return b.status();
+    baseline_in = *b;
+  }
+  auto source = io::FrameSource::Open(o.input);
+  if (!source.ok()) return source.status();
+  const io::SourceInfo info = (*source)->info();
+  // A --start at or past the end of the video would give an empty table.
+  if (o.input.start_s > 0 && info.declared_duration_s > 0 && o.input.start_s >= info.declared_duration_s)
+    return InvalidArgument(fmt::format("{}: --start {:g} s is past the end of the video ({:.1f} s)", info.path, o.input.start_s,
+                                       info.declared_duration_s));
+
+  const bool offline = aus && o.baseline_mode == ExtractOptions::Baseline::kOffline;
+  so.width = info.width, so.height = info.height;
+  so.fx = o.fx, so.fy = o.fy, so.cx = o.cx, so.cy = o.cy;
+  so.action_units = aus;
+  so.score = aus && !offline;
+  so.baseline = o.baseline;
+  if (!offline) so.baseline_in = baseline_in;  // offline: it replaces the fitted neutral below
+  so.baseline_face = o.baseline_face >= 0 ? o.baseline_face : 0;
+  so.motion_energy = o.motion_energy;
+  so.motion_energy_options = o.motion_energy_options;
+  auto stream = face::FaceStream::Create(*models, so);
+  if (!stream.ok()) return stream.status();
+
+  TableOut out;
+  MIMICRY_RETURN_IF_ERROR(OpenTable(o.output_csv, out));
+  WriteHeader(out.buf, aus, o.write_au_features, o.motion_energy);
+  // Offline mode: records wait in an anonymous temporary file (deleted on close) until
+  // every face's neutral is known; ~190 bytes per face-frame stay in memory for the fit.
+  std::FILE* spill = offline ? std::tmpfile() : nullptr;
+  if (offline && spill == nullptr) {
+    (void)CloseTable(out, false);
+    return OutputError(std::string("extract: cannot create a temporary file: ") + std::strerror(errno));
+  }
+  std::map<int, std::vector<face::AuFeatures>> face_features;
+  std::map<int, std::vector<face::HeadPose>> face_poses;
+
+  FrameQueue queue;
+  std::thread decoder = StartDecoder(**source, queue);
+  ExtractSummary sum;
+  Status status;
+  std::map<int, int64_t> frames_per_face;
+  auto last_progress = Clock::now();
+  // Expected span of input time, for the progress ETA: from --start to --end or the
+  // declared duration, whichever comes first.
+  double stop = info.declared_duration_s;
+  if (o.input.end_s > 0) stop = stop > 0 ? std::min(stop, o.input.end_s) : o.input.end_s;
+  const double expected = stop - o.input.start_s;
+  bool spill_ok = true;
+  auto emit = [&](const Record& rec, const face::ScoredFace* sc) {
+    if (offline) spill_ok = spill_ok && std::fwrite(&rec, sizeof rec, 1, spill) == 1;
+    else AppendRow(out, rec, sc, o);
+  };
+  while (true) {
+    FrameQueue::Item it = queue.Pop();
+    if (it.end) {
+      status = it.status;
+      break;
+    }
+    if ((*stream)->NeedsColor()) io::EnsureBgr(it.frame);
+    auto faces = (*stream)->Process(it.frame.bgr, it.frame.gray, it.frame.pts);
+    if (!faces.ok()) {
+      status = faces.status();
+      break;
+    }
+    bool any = false;
+    for (const auto& f : faces->faces) {
+      any = any || f.success;
+      if (f.success) ++frames_per_face[f.face_id];
+      if (offline && f.measured) face_features[f.face_id].push_back(f.features), face_poses[f.face_id].push_back(f.pose);
+      emit(RecordOf(it.frame, f), f.scored ? &*f.scored : nullptr);
+    }
+    if (faces->faces.empty()) {
+      // No face tracked in this frame: one row that says so.
+      Record none;
+      none.frame = it.frame.index + 1;
+      none.ts = it.frame.pts.seconds();
+      emit(none, nullptr);
+    }
+    if (any) ++sum.frames_with_face;
+    ++sum.frames;
+    out.Flush(1 << 19);
+    if (progress && Clock::now() - last_progress > std::chrono::milliseconds(250)) {
+      last_progress = Clock::now();
+      progress({sum.frames, it.frame.pts.seconds(), expected, std::chrono::duration<double>(last_progress - t0).count()});
+    }
+  }
+  queue.Stop();
+  // Unblock a decoder waiting on a full queue, then join it.
+  decoder.join();
+
+  // The face the baseline options refer to.
+  int bface = o.baseline_face;
+  if (bface < 0) {
+    int64_t best = -1;
+    for (const auto& [id, n] : frames_per_face)
+      if (n > best) best = n, bface = id;
+  }
+  std::map<int, face::AuBaseline> baselines;
+  Status spilled;
+  if (offline)
+    spilled = ScoreSpilled(spill, spill_ok, *(*stream)->au_model(), o, face_features, face_poses, baseline_in, bface, baselines, out);
+  else if (aus)
+    baselines = (*stream)->Baselines();
+  MIMICRY_RETURN_IF_ERROR(CloseTable(out, spilled.ok()));
+
+  sum.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  sum.fps = sum.wall_s > 0 ? static_cast<double>(sum.frames) / sum.wall_s : 0;
+  sum.faces = static_cast<int>(frames_per_face.size());
+  sum.csv_path = o.output_csv;
+  sum.metadata_path = MetaPathFor(o);
+  const nlohmann::json j = Metadata(o, models_dir, *models, info, **stream, sum, frames_per_face, baselines, bface, offline, status);
+  const std::string meta_part = sum.metadata_path + ".part";
   std::ofstream mj(meta_part);
   mj << j.dump(2) << "\n";
   mj.close();
-  if (!mj || std::rename(meta_part.c_str(), meta_path.c_str()) != 0) {
+  if (!mj || std::rename(meta_part.c_str(), sum.metadata_path.c_str()) != 0) {
     std::remove(meta_part.c_str());
-    return OutputError(meta_path + ": cannot write");
+    return OutputError(sum.metadata_path + ": cannot write");
   }
   if (!status.ok()) return status;
   if (!o.baseline_out.empty()) {

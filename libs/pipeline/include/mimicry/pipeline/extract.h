@@ -1,5 +1,6 @@
 // extract: video -> per-frame faces, landmarks and head pose, written as a CSV (OpenFace
-// 2.0 column names) and a JSON metadata sidecar. The only place where io and face meet.
+// 2.0 column names) and a JSON metadata sidecar: a loop of io's FrameSource into face's
+// FaceStream (face/stream.h). The only place where io and face meet.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include "mimicry/face/detector.h"
 #include "mimicry/face/landmarks.h"
 #include "mimicry/face/motion_energy.h"
+#include "mimicry/face/stream.h"
 #include "mimicry/face/tracker.h"
 #include "mimicry/io/frame_source.h"
 
@@ -31,11 +33,8 @@ std::string DefaultModelsDir();
 // <binary's folder>/<name> when it holds `probe_file`, else `fallback` (the build's).
 std::string FindDataDir(const char* env_var, const char* name, const char* probe_file, const char* fallback);
 
-// The immutable models of the face stage, loaded once and shared by every stream.
-struct FaceModels {
-  std::shared_ptr<const face::DetectorModel> detector;
-  std::shared_ptr<const face::LandmarkModel> landmarks;
-};
+// The immutable models of the face stage (face/stream.h), loaded once and shared by every stream.
+using FaceModels = face::FaceModels;
 // Loads the detector `options.kind` (its model_path is filled in from `models_dir`, empty
 // = DefaultModelsDir()) and the landmark model. Errors: ModelMissing, InvalidInput.
 Result<FaceModels> LoadFaceModels(const std::string& models_dir, face::DetectorOptions options);
