@@ -13,6 +13,12 @@ if ! command -v chromium >/dev/null; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
+# strace: the test that no run reads back a file it wrote (Analyze.NoOwnFileIsReadBack...).
+if ! command -v strace >/dev/null; then
+  echo "test: installing strace"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends strace >/dev/null
+fi
 if [ ! -d "$BUILD/node/node_modules/playwright-core" ]; then
   echo "test: installing playwright-core (npm)"
   mkdir -p "$BUILD/node"

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <sstream>
 
 #include "mimicry/core/status.h"
 #include "mimicry/core/time_series.h"
@@ -70,6 +71,60 @@ TEST(TimeSeries, GapsAreFoundNotJoined) {
 
 namespace mimicry {
 namespace {
+
+TEST(Csv, ReaderFollowsRfc4180) {
+  // Quoted commas, doubled quotes, a line break inside quotes, CRLF, a BOM, blank lines,
+  // OpenFace's ", " spacing and a trailing empty field.
+  std::istringstream in("\xEF\xBB\xBFname, file ,n\r\n"
+                        "\"Smith, J\",\"a \"\"quoted\"\" name.mp4\",1\r\n"
+                        "\r\n"
+                        "\"two\nlines\",  \" padded \" ,\n"
+                        "plain,x,3\n");
+  CsvReader r(in, "t.csv");
+  std::vector<std::string> f;
+  ASSERT_TRUE(r.Read(f));
+  EXPECT_EQ(f, (std::vector<std::string>{"name", "file", "n"}));
+  EXPECT_EQ(r.line(), 1);
+  ASSERT_TRUE(r.Read(f));
+  EXPECT_EQ(f, (std::vector<std::string>{"Smith, J", "a \"quoted\" name.mp4", "1"}));
+  ASSERT_TRUE(r.Read(f));
+  EXPECT_EQ(f, (std::vector<std::string>{"two\nlines", " padded ", ""}));
+  EXPECT_EQ(r.line(), 4) << "the blank line is skipped and counted";
+  ASSERT_TRUE(r.Read(f));
+  EXPECT_EQ(f, (std::vector<std::string>{"plain", "x", "3"}));
+  EXPECT_EQ(r.line(), 6);
+  EXPECT_TRUE(r.spaced());
+  EXPECT_FALSE(r.Read(f));
+  EXPECT_TRUE(r.status().ok()) << "the end, not an error";
+}
+
+TEST(Csv, ReaderErrorsNameTheFileAndLine) {
+  std::istringstream open_quote("a,b\n1,\"never closed\n2,3\n");
+  CsvReader r(open_quote, "bad.csv");
+  std::vector<std::string> f;
+  ASSERT_TRUE(r.Read(f));
+  EXPECT_FALSE(r.Read(f));
+  EXPECT_EQ(r.status().message(), "bad.csv: line 2: a quoted field is not closed");
+  EXPECT_FALSE(r.Read(f)) << "an error ends the reading";
+  std::istringstream after("\"a\"b,c\n");
+  CsvReader r2(after, "x.csv");
+  EXPECT_FALSE(r2.Read(f));
+  EXPECT_EQ(r2.status().message(), "x.csv: line 1: text after a closing quote");
+}
+
+TEST(Csv, FieldsRoundTripThroughTheWriter) {
+  for (const std::string v : {"plain", "12.5", "", "a,b", "say \"hi\"", "two\nlines", " lead", "trail "}) {
+    std::istringstream in(CsvField(v) + ",end\n");
+    CsvReader r(in, "rt");
+    std::vector<std::string> f;
+    ASSERT_TRUE(r.Read(f)) << v;
+    ASSERT_EQ(f.size(), 2u) << v;
+    EXPECT_EQ(f[0], v);
+  }
+  EXPECT_EQ(CsvField("plain"), "plain") << "no quotes where none are needed";
+  EXPECT_EQ(SplitCsvLine("\"a,b\",c"), (std::vector<std::string>{"a,b", "c"}));
+  EXPECT_TRUE(SplitCsvLine("").empty());
+}
 
 TEST(Csv, SplitsTrimsAndKeepsEmptyCells) {
   EXPECT_EQ(SplitCsvLine(" a, b ,,c,\r"), (std::vector<std::string>{"a", "b", "", "c", ""}));

@@ -5,28 +5,15 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <sstream>
 #include <vector>
+
+#include "mimicry/core/csv.h"
 
 namespace mimicry::io {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kAus[17] = {1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26, 45};
-
-std::vector<std::string> Split(const std::string& line, bool* spaced) {
-  std::vector<std::string> out;
-  std::string cell;
-  std::stringstream ss(line);
-  while (std::getline(ss, cell, ',')) {
-    const size_t b = cell.find_first_not_of(" \t\r");
-    const size_t e = cell.find_last_not_of(" \t\r");
-    if (b != std::string::npos && b > 0 && spaced != nullptr) *spaced = true;
-    out.push_back(b == std::string::npos ? std::string() : cell.substr(b, e - b + 1));
-  }
-  if (!line.empty() && line.back() == ',') out.emplace_back();
-  return out;
-}
 
 double Num(const std::vector<std::string>& row, int col) {
   if (col < 0 || static_cast<size_t>(col) >= row.size() || row[static_cast<size_t>(col)].empty()) return kNaN;
@@ -71,15 +58,23 @@ SeriesHeader FeatureHeader() {
   return hdr;
 }
 
+Status AppendFeatureRow(FeatureTable& t, int face_id, Timestamp when, std::span<const double> values, const std::string& where) {
+  auto it = t.faces.find(face_id);
+  if (it == t.faces.end()) it = t.faces.emplace(face_id, *TimeSeries::Create(FeatureHeader())).first;
+  if (!it->second.empty() && when <= it->second.time(it->second.size() - 1))
+    return InvalidInput(where + ": time does not increase for face " + std::to_string(face_id));
+  return it->second.Append(when, values);
+}
+
 Result<FeatureTable> ReadFeatureCsv(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return NotFound(path + ": no such file");
   std::ifstream in(path);
   if (!in) return InvalidInput(path + ": cannot read");
-  std::string line;
-  if (!std::getline(in, line) || line.empty()) return InvalidInput(path + ": empty file");
-  bool spaced = false;
-  const std::vector<std::string> h = Split(line, &spaced);
+  CsvReader csv(in, path);
+  std::vector<std::string> h;
+  if (!csv.Read(h)) return csv.status().ok() ? InvalidInput(path + ": empty file") : csv.status();
+  const bool spaced = csv.spaced();
   auto col = [&](const std::string& name) {
     for (size_t i = 0; i < h.size(); ++i)
       if (h[i] == name) return static_cast<int>(i);
@@ -126,11 +121,9 @@ Result<FeatureTable> ReadFeatureCsv(const std::string& path) {
   std::vector<int> mot_cols;
   for (size_t k = 22; k < static_cast<size_t>(kFeatureChannels); ++k) mot_cols.push_back(col(hdr.channels[k]));
   std::vector<double> row_v(kFeatureChannels);
-  int64_t line_no = 1;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty() || line == "\r") continue;
-    const auto row = Split(line, nullptr);
+  std::vector<std::string> row;
+  while (csv.Read(row)) {
+    const int64_t line_no = csv.line();
     ++t.rows;
     if (c_success >= 0 && Num(row, c_success) != 1.0) continue;
     const double ts = Num(row, c_time);
@@ -155,16 +148,14 @@ Result<FeatureTable> ReadFeatureCsv(const std::string& path) {
     row_v[21] = c_w >= 0 ? Num(row, c_w)
                          : std::hypot(Num(row, c_x45) - Num(row, c_x36), Num(row, c_y45) - Num(row, c_y36));
     for (size_t k = 0; k < mot_cols.size(); ++k) row_v[22 + k] = Num(row, mot_cols[k]);
-    auto it = t.faces.find(face);
-    if (it == t.faces.end()) it = t.faces.emplace(face, *TimeSeries::Create(hdr)).first;
     const Timestamp when = Timestamp::FromSeconds(ts);
-    if (!it->second.empty() && when <= it->second.time(it->second.size() - 1)) {
-      if (pyfeat && when == it->second.time(it->second.size() - 1)) continue;  // a second face in the frame
-      return InvalidInput(path + ": line " + std::to_string(line_no) + ": time does not increase for face " +
-                          std::to_string(face));
+    if (pyfeat) {
+      const auto it = t.faces.find(face);
+      if (it != t.faces.end() && !it->second.empty() && when == it->second.time(it->second.size() - 1)) continue;  // a second face in the frame
     }
-    MIMICRY_RETURN_IF_ERROR(it->second.Append(when, row_v));
+    MIMICRY_RETURN_IF_ERROR(AppendFeatureRow(t, face, when, row_v, path + ": line " + std::to_string(line_no)));
   }
+  if (!csv.status().ok()) return csv.status();
   if (t.rows == 0) return InvalidInput(path + ": no data rows");
   return t;
 }

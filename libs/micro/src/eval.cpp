@@ -61,19 +61,15 @@ Result<std::vector<LabeledInterval>> ReadIntervals(const std::string& path) {
     return out;
   }
   std::stringstream lines(s);
-  std::string line;
-  std::getline(lines, line);
-  const auto h = SplitCsvLine(line);
+  CsvReader csv(lines, path);
+  std::vector<std::string> h, c;
+  if (!csv.Read(h) && !csv.status().ok()) return csv.status();
   auto col = [&](const char* n) { return FindColumn(h, n); };
   const int cs = col("source"), ck = col("kind"), con = col("onset_s"), coff = col("offset_s");
   if (cs < 0 || ck < 0 || con < 0 || coff < 0)
     return InvalidInput(path + ": needs the columns source, kind, onset_s, offset_s (or a mimicry truth.json)");
-  int no = 1;
-  while (std::getline(lines, line)) {
-    ++no;
-    if (line.empty() || line == "\r") continue;
-    const auto c = SplitCsvLine(line);
-    const std::string where = path + ": line " + std::to_string(no);
+  while (csv.Read(c)) {
+    const std::string where = path + ": line " + std::to_string(csv.line());
     if (c.size() != h.size()) return InvalidInput(where + ": " + std::to_string(c.size()) + " fields, the header has " + std::to_string(h.size()));
     LabeledInterval x;
     x.source = c[static_cast<size_t>(cs)];
@@ -84,6 +80,7 @@ Result<std::vector<LabeledInterval>> ReadIntervals(const std::string& path) {
     if (x.kind != "micro" && x.kind != "macro") continue;
     out.push_back(x);
   }
+  if (!csv.status().ok()) return csv.status();
   return out;
 }
 

@@ -745,24 +745,25 @@ struct Tables {
 void AddPairTables(const PairRun& run, const Participant& A, const Participant& B, double session_t0, Tables& t) {
   const sync::PairResult& r = run.r;
   const double off = r.t0_s - session_t0;  // table times are seconds from the session's t0
+  const std::string ids = CsvField(A.id) + "," + CsvField(B.id);  // names may hold commas
   for (size_t k = 0; k < r.rapport.t_s.size(); ++k)
-    t.rapport += fmt::format("{},{},{:.3f},{},{},{},{}\n", A.id, B.id, off + r.rapport.t_s[k], Fmt(r.rapport.value[k], 2),
+    t.rapport += fmt::format("{},{:.3f},{},{},{},{}\n", ids, off + r.rapport.t_s[k], Fmt(r.rapport.value[k], 2),
                              Fmt(r.rapport.local[k], 2), Fmt(r.rapport.local_lo[k], 2), Fmt(r.rapport.local_hi[k], 2));
   const size_t nl = r.lagmap_lags_s.size();
   for (size_t w = 0; w < r.lagmap_t_s.size(); ++w)
     for (size_t l = 0; l < nl; ++l)
-      t.lagmap += fmt::format("{},{},{:.3f},{:.3f},{}\n", A.id, B.id, off + r.lagmap_t_s[w], r.lagmap_lags_s[l],
+      t.lagmap += fmt::format("{},{:.3f},{:.3f},{}\n", ids, off + r.lagmap_t_s[w], r.lagmap_lags_s[l],
                               Fmt(r.lagmap_r[w * nl + l]));
   for (size_t c = 0; c < r.mimicry.size(); ++c) {
     const auto& m = r.mimicry[c];
     const auto& ct = r.coupling.channels[c];
-    t.pairs += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", A.id, B.id, A.u.channels[c], m.valid,
+    t.pairs += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", ids, A.u.channels[c], m.valid,
                            Fmt(m.peak_r_mean), Fmt(m.peak_r_sd), Fmt(m.lag_mean_s), Fmt(m.lag_sd_s),
                            ct.ok ? Fmt(ct.observed.peak) : "", ct.ok ? Fmt(ct.observed.lag_s) : "", Fmt(ct.peak_chance.mean),
                            Fmt(ct.peak_chance.lo95), Fmt(ct.peak_chance.hi95), Fmt(ct.peak_p), Fmt(r.channel_q[c]));
     for (const auto* level : {&r.mimicry[c], &r.session[c]})
       for (const auto& w : level->windows)
-        t.windows += fmt::format("{},{},{},{},{:.3f},{},{},{}\n", A.id, B.id, level == &r.mimicry[c] ? "mimicry" : "session",
+        t.windows += fmt::format("{},{},{},{:.3f},{},{},{}\n", ids, level == &r.mimicry[c] ? "mimicry" : "session",
                                  A.u.channels[c], off + w.t_s, Fmt(w.peak_r),
                                  std::isfinite(w.peak_r) ? Fmt(stats::FisherZ(w.peak_r)) : std::string(), Fmt(w.peak_lag_s, 3));
   }
@@ -783,7 +784,7 @@ std::string EventsCsv(const Session& s, const std::vector<std::vector<Answer>>& 
       std::string acts;
       for (int a : ev.actions) acts += std::string(acts.empty() ? "" : "+") + sync::Actions()[static_cast<size_t>(a)].name;
       const Answer& an = answers[i][e];
-      csv += fmt::format("{},{},{:.3f},{:.3f},{:.3f},{:.2f},{},{},{},{},{},{},{}\n", p.id, e, ev.onset_s - s.t0, ev.apex_s - s.t0,
+      csv += fmt::format("{},{},{:.3f},{:.3f},{:.3f},{:.2f},{},{},{},{},{},{},{}\n", CsvField(p.id), e, ev.onset_s - s.t0, ev.apex_s - s.t0,
                          ev.offset_s - s.t0, ev.intensity, sync::Actions()[static_cast<size_t>(ev.action)].name,
                          sync::Actions()[static_cast<size_t>(ev.action)].affect, acts, an.to,
                          an.event >= 0 ? std::to_string(an.event) : "", an.mode, Fmt(an.latency, 3));
@@ -930,6 +931,9 @@ std::vector<unsigned char> Thumbnail(const Participant& p, const AnalyzeOptions&
   return jpeg;
 }
 
+Result<AnalyzeResult> AnalyzeLoaded(const AnalyzeOptions& o, const Session& s, const AnalyzeProgress& progress,
+                                    Clock::time_point t_start);
+
 }  // namespace
 
 Result<AnalyzeResult> RunSessions(const AnalyzeOptions& o, const AnalyzeProgress& progress);
@@ -950,32 +954,47 @@ Result<sync::PairResult> AnalyzeSeriesPair(const TimeSeries& a, const TimeSeries
   return RunPair(s, 0, 1, o, o.seed).r;
 }
 
+namespace {
+
+// A reused folder keeps nothing of an earlier run but the extraction cache (keyed, see
+// LoadInput): its tables, report and participants' features are removed first, so that a
+// failed run or one with other participants leaves no stale results.
+Status PrepareOutputFolder(const std::string& out_dir) {
+  if (out_dir.empty()) return InvalidArgument("analyze: no output folder given (-o)");
+  std::error_code ec;
+  fs::create_directories(fs::path(out_dir) / "features", ec);
+  if (ec) return OutputError(out_dir + ": cannot create: " + ec.message());
+  for (const char* f : {"summary.json", "windows.csv", "pairs.csv", "events.csv", "rapport.csv", "lagmap.csv", "report.html"})
+    fs::remove(fs::path(out_dir) / f, ec);
+  for (const auto& e : fs::directory_iterator(fs::path(out_dir), ec))
+    if (e.path().filename().string().rfind("ccf_matrix", 0) == 0 && e.path().extension() == ".csv") fs::remove(e.path(), ec);
+  for (const auto& e : fs::directory_iterator(fs::path(out_dir) / "features", ec))
+    if (e.path().extension() == ".csv") fs::remove(e.path(), ec);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& given, const AnalyzeProgress& progress) {
   AnalyzeOptions o = given;  // the clock's rate may come from series inputs
   const auto t_start = Clock::now();
-  auto report = [&](const char* stage, double f) {
-    if (progress) progress(stage, f);
-  };
   MIMICRY_RETURN_IF_ERROR(ValidateOptions(o));
   if (!o.sessions.empty()) return RunSessions(o, progress);
   if (o.inputs.empty()) return InvalidArgument("analyze: no input given");
-  if (o.out_dir.empty()) return InvalidArgument("analyze: no output folder given (-o)");
-  std::error_code ec;
-  fs::create_directories(fs::path(o.out_dir) / "features", ec);
-  if (ec) return OutputError(o.out_dir + ": cannot create: " + ec.message());
-  // A reused folder keeps nothing of an earlier run but the extraction cache (keyed, see
-  // LoadInput): its tables, report and participants' features are removed first, so that a
-  // failed run or one with other participants leaves no stale results.
-  for (const char* f : {"summary.json", "windows.csv", "pairs.csv", "events.csv", "rapport.csv", "lagmap.csv", "report.html"})
-    fs::remove(fs::path(o.out_dir) / f, ec);
-  for (const auto& e : fs::directory_iterator(fs::path(o.out_dir), ec))
-    if (e.path().filename().string().rfind("ccf_matrix", 0) == 0 && e.path().extension() == ".csv") fs::remove(e.path(), ec);
-  for (const auto& e : fs::directory_iterator(fs::path(o.out_dir) / "features", ec))
-    if (e.path().extension() == ".csv") fs::remove(e.path(), ec);
-
+  MIMICRY_RETURN_IF_ERROR(PrepareOutputFolder(o.out_dir));
   auto loaded = LoadSession(o, progress);
   if (!loaded.ok()) return loaded.status();
-  const Session& s = *loaded;
+  return AnalyzeLoaded(o, *loaded, progress, t_start);
+}
+
+namespace {
+
+// The analysis of a loaded session (pairs, tables, summary, report) into o.out_dir.
+Result<AnalyzeResult> AnalyzeLoaded(const AnalyzeOptions& o, const Session& s, const AnalyzeProgress& progress,
+                                    Clock::time_point t_start) {
+  auto report = [&](const char* stage, double f) {
+    if (progress) progress(stage, f);
+  };
   const auto& ps = s.ps;
 
   // Pairs, each on the span its two participants share.
@@ -1017,7 +1036,9 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& given, const AnalyzeProgr
     }
   }
 
-  // Outputs.
+  // Outputs. Each is kept as written, for the report (nothing is read back).
+  const fs::path dir(o.out_dir);
+  internal::OutputFiles written(o.out_dir);
   json jparts = json::array();
   for (const auto& p : ps) {
     jparts.push_back({{"id", p.id},
@@ -1030,7 +1051,7 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& given, const AnalyzeProgr
                       {"offset_s", p.offset_s},
                       {"events", p.events.size()},
                       {"micro_events", p.micro_events.size()}});
-    MIMICRY_RETURN_IF_ERROR(internal::WriteText((fs::path(o.out_dir) / "features" / (p.id + ".csv")).string(), FeaturesCsv(p, s.t0)));
+    MIMICRY_RETURN_IF_ERROR(written.Write("features/" + p.id + ".csv", FeaturesCsv(p, s.t0)));
   }
   const double wall = std::chrono::duration<double>(Clock::now() - t_start).count();
   json j;
@@ -1048,19 +1069,18 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& given, const AnalyzeProgr
   j["parameters"] = ParametersJson(o);
   j["wall_s"] = wall;
   j["warnings"] = s.warnings;
-  const fs::path dir(o.out_dir);
-  auto write = [](const fs::path& p, const std::string& x) { return internal::WriteText(p.string(), x); };
-  MIMICRY_RETURN_IF_ERROR(write(dir / "summary.json", j.dump(2) + "\n"));
-  MIMICRY_RETURN_IF_ERROR(write(dir / "windows.csv", tables.windows));
-  MIMICRY_RETURN_IF_ERROR(write(dir / "pairs.csv", tables.pairs));
-  MIMICRY_RETURN_IF_ERROR(write(dir / "events.csv", EventsCsv(s, answers)));
-  MIMICRY_RETURN_IF_ERROR(write(dir / "rapport.csv", tables.rapport));
-  MIMICRY_RETURN_IF_ERROR(write(dir / "lagmap.csv", tables.lagmap));
+  MIMICRY_RETURN_IF_ERROR(written.Write("summary.json", j.dump(2) + "\n"));
+  MIMICRY_RETURN_IF_ERROR(written.Write("windows.csv", tables.windows));
+  MIMICRY_RETURN_IF_ERROR(written.Write("pairs.csv", tables.pairs));
+  MIMICRY_RETURN_IF_ERROR(written.Write("events.csv", EventsCsv(s, answers)));
+  MIMICRY_RETURN_IF_ERROR(written.Write("rapport.csv", tables.rapport));
+  MIMICRY_RETURN_IF_ERROR(written.Write("lagmap.csv", tables.lagmap));
   AnalyzeResult r;
   if (o.write_report) {
     report("report", 0);
     report::ReportOptions ro;
     ro.analysis_dir = o.out_dir;
+    ro.files = written.Take();
     ro.chart_library_path = o.chart_library.empty() ? DefaultChartLibrary() : o.chart_library;
     if (o.thumbnails)
       for (const auto& p : ps)
@@ -1089,34 +1109,27 @@ Result<AnalyzeResult> RunAnalyze(const AnalyzeOptions& given, const AnalyzeProgr
   return r;
 }
 
+}  // namespace
+
 std::string DefaultChartLibrary() { return (fs::path(DefaultAssetsDir()) / "echarts.min.js").string(); }
 
 Result<std::vector<AnalyzeOptions::SessionInput>> ReadSessionsCsv(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return NotFound(path + ": no such file");
   std::ifstream in(path);
-  std::string line;
-  if (!std::getline(in, line)) return InvalidInput(path + ": empty file");
-  auto split = [](const std::string& l) {
-    std::vector<std::string> c;
-    std::stringstream ss(l);
-    for (std::string x; std::getline(ss, x, ',');) {
-      const size_t b = x.find_first_not_of(" \t\r"), e = x.find_last_not_of(" \t\r");
-      c.push_back(b == std::string::npos ? "" : x.substr(b, e - b + 1));
-    }
-    return c;
-  };
-  const auto h = split(line);
+  CsvReader csv(in, path);
+  std::vector<std::string> h, c;
+  if (!csv.Read(h)) return csv.status().ok() ? InvalidInput(path + ": empty file") : csv.status();
   auto col = [&](const char* n) { return FindColumn(h, n); };
   const int cs = col("session"), cp = col("participant"), cf = col("file"), co = col("offset_s"), cg = col("group"),
             cc = col("column");
   if (cs < 0 || cp < 0 || cf < 0) return InvalidInput(path + ": needs the columns session, participant, file");
   std::vector<AnalyzeOptions::SessionInput> out;
-  int no = 1;
-  while (std::getline(in, line)) {
-    ++no;
-    if (line.empty() || line == "\r") continue;
-    const auto c = split(line);
+  while (csv.Read(c)) {
+    const int no = csv.line();
+    if (c.size() != h.size())
+      return InvalidInput(path + ": line " + std::to_string(no) + ": " + std::to_string(c.size()) + " fields, the header has " +
+                          std::to_string(h.size()));
     auto at = [&](int k) { return k >= 0 && static_cast<size_t>(k) < c.size() ? c[static_cast<size_t>(k)] : std::string(); };
     AnalyzeOptions::SessionInput si{at(cs), at(cp), at(cf), 0, at(cg), at(cc)};
     if (si.session.empty() || si.participant.empty() || si.file.empty())
@@ -1130,6 +1143,7 @@ Result<std::vector<AnalyzeOptions::SessionInput>> ReadSessionsCsv(const std::str
     }
     out.push_back(si);
   }
+  if (!csv.status().ok()) return csv.status();
   if (out.empty()) return InvalidInput(path + ": no sessions listed");
   std::map<std::string, std::string> group_of;
   for (const auto& si : out) {
@@ -1323,11 +1337,14 @@ Result<AnalyzeResult> RunSessions(const AnalyzeOptions& given, const AnalyzeProg
       return InvalidArgument("session " + order[k] + ": needs two or more participants (one file each)");
     sub.out_dir = (fs::path(o.out_dir) / order[k]).string();
     if (progress) progress("session " + order[k], static_cast<double>(k) / static_cast<double>(order.size()));
-    auto r = RunAnalyze(sub);
-    if (!r.ok()) return r.status();
-    text += "  session " + order[k] + "\n" + r->text;
+    // Loaded once: the session's own analysis and its pseudo-pairs share it (its extraction
+    // tables are not read back from the folder they were just written to).
+    MIMICRY_RETURN_IF_ERROR(PrepareOutputFolder(sub.out_dir));
     auto s = LoadSession(sub, {});
     if (!s.ok()) return s.status();
+    auto r = AnalyzeLoaded(sub, *s, {}, Clock::now());
+    if (!r.ok()) return r.status();
+    text += "  session " + order[k] + "\n" + r->text;
     if (k == 0) o.rate_hz = sub.rate_hz;
     if (sub.rate_hz != o.rate_hz)
       return InvalidInput(fmt::format("session {}: its series are {} Hz, session {}'s {} Hz; pseudo-pairs need one rate", order[k],

@@ -34,10 +34,13 @@ Result<Table> Read(const fs::path& p) {
   Table t;
   std::ifstream in(p);
   if (!in) return InvalidInput(p.string() + ": cannot read");
-  std::string line;
-  if (std::getline(in, line)) t.header = SplitCsvLine(line);
-  while (std::getline(in, line))
-    if (!line.empty()) t.rows.push_back(SplitCsvLine(line));
+  CsvReader csv(in, p.string());
+  if (!csv.Read(t.header) && !csv.status().ok()) return csv.status();
+  std::vector<std::string> row;
+  while (csv.Read(row)) {
+    t.rows.push_back(row);
+  }
+  if (!csv.status().ok()) return csv.status();
   return t;
 }
 

@@ -16,6 +16,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "mimicry/audience/curves.h"
+#include "mimicry/audience/isc.h"
+#include "mimicry/audience/mirroring.h"
 #include "mimicry/core/csv.h"
 
 #include "inputs.h"
@@ -187,36 +190,15 @@ struct MirrorCount {
   int eligible = 0, answered = 0;
 };
 
-// Which stimulus events a viewer answers (MatchEvents: strict preferred), and for which
-// the viewer is eligible (a face in at least half of the answer window).
-void Answers(const std::vector<StimEvent>& stim, const std::vector<sync::ExprEvent>& from, const std::vector<sync::ExprEvent>& to,
-             const std::vector<uint8_t>& valid, const AudienceOptions& o, std::vector<int>& answered_by,
-             std::vector<uint8_t>& eligible, std::vector<sync::Match>* matches) {
-  const auto m = sync::MatchEvents(from, to, o.match);
-  answered_by.assign(stim.size(), -1);
-  for (const auto& x : m) answered_by[static_cast<size_t>(x.from)] = x.to;
-  eligible.assign(stim.size(), 0);
-  for (size_t k = 0; k < stim.size(); ++k) {
-    const long a = std::lround((stim[k].e.onset_s + o.match.min_latency_s) * o.rate_hz);
-    const long b = std::lround((stim[k].e.onset_s + o.match.max_latency_s) * o.rate_hz);
-    int ok = 0, all = 0;
-    for (long i = a; i <= b; ++i, ++all)
-      if (i >= 0 && i < static_cast<long>(valid.size()) && valid[static_cast<size_t>(i)]) ++ok;
-    eligible[k] = ok * 2 >= all;
-  }
-  if (matches) *matches = m;
-}
-
 }  // namespace
 
 Result<std::vector<ManifestRow>> ReadManifest(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return NotFound(path + ": no such file");
   std::ifstream in(path);
-  std::string line;
-  if (!std::getline(in, line)) return InvalidInput(path + ": empty file");
-  if (line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);  // UTF-8 BOM
-  const auto h = SplitCsvLine(line);
+  CsvReader csv(in, path);
+  std::vector<std::string> h, c;
+  if (!csv.Read(h)) return csv.status().ok() ? InvalidInput(path + ": empty file") : csv.status();
   auto col = [&](const char* n) { return FindColumn(h, n); };
   for (const char* need : {"viewer_id", "file", "offset_s"})
     if (col(need) < 0) return InvalidInput(path + ": line 1: missing column " + need + " (needs viewer_id, file, offset_s[, group])");
@@ -224,11 +206,8 @@ Result<std::vector<ManifestRow>> ReadManifest(const std::string& path) {
   const fs::path base = fs::path(path).parent_path();
   std::vector<ManifestRow> rows;
   std::set<std::string> ids;
-  int no = 1;
-  while (std::getline(in, line)) {
-    ++no;
-    if (line.empty() || line == "\r") continue;
-    const auto c = SplitCsvLine(line);
+  while (csv.Read(c)) {
+    const int no = csv.line();
     const std::string where = path + ": line " + std::to_string(no);
     if (c.size() != h.size())
       return InvalidInput(where + ": " + std::to_string(c.size()) + " fields, the header has " + std::to_string(h.size()));
@@ -256,6 +235,7 @@ Result<std::vector<ManifestRow>> ReadManifest(const std::string& path) {
     }
     rows.push_back(std::move(r));
   }
+  if (!csv.status().ok()) return csv.status();
   if (rows.empty()) return InvalidInput(path + ": no viewers");
   return rows;
 }
@@ -395,48 +375,33 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
   std::vector<std::vector<int>> answered_by(nv);
   std::vector<std::vector<uint8_t>> eligible(nv);
   std::vector<std::vector<sync::Match>> matches(nv);
-  for (size_t k = 0; k < nv; ++k)
-    Answers(stim, stim_events, ok[k]->events, ok[k]->valid, o, answered_by[k], eligible[k], &matches[k]);
+  for (size_t k = 0; k < nv; ++k) {
+    matches[k] = sync::MatchEvents(stim_events, ok[k]->events, o.match);
+    answered_by[k] = audience::AnsweredBy(stim_events, ok[k]->events, o.match);
+    eligible[k] = audience::Eligible(stim_events, ok[k]->valid, o.rate_hz, o.match);
+  }
+  // The viewers of each group (-1: all).
   auto fraction = [&](const std::vector<std::vector<int>>& ab, int group) {
-    int e = 0, a = 0;
-    for (size_t k = 0; k < nv; ++k) {
-      if (group >= 0 && group_index(*ok[k]) != group) continue;
-      for (size_t j = 0; j < ns; ++j)
-        if (eligible[k][j]) ++e, a += ab[k][j] >= 0;
-    }
-    return e > 0 ? static_cast<double>(a) / e : kNaN;
+    std::vector<uint8_t> in;
+    if (group >= 0)
+      for (size_t k = 0; k < nv; ++k) in.push_back(group_index(*ok[k]) == group);
+    return audience::FractionAnswered(ab, eligible, in);
   };
   const int ng = static_cast<int>(groups.size());
   std::vector<double> observed(static_cast<size_t>(ng) + 1);
   for (int g = -1; g < ng; ++g) observed[static_cast<size_t>(g + 1)] = fraction(answered_by, g);
   std::vector<std::vector<double>> null(static_cast<size_t>(ng) + 1);
-  if (ns > 0 && duration > 2 * o.min_shift_s) {
-    stats::Rng rng(o.seed);
-    std::vector<std::vector<int>> sab(nv);
-    std::vector<uint8_t> dummy;
-    for (int s = 0; s < o.surrogates; ++s) {
-      for (size_t k = 0; k < nv; ++k) {
-        const double shift = o.min_shift_s + rng.Uniform() * (duration - 2 * o.min_shift_s);
-        std::vector<sync::ExprEvent> ev = ok[k]->events;
-        for (auto& e : ev) {
-          const double d = e.offset_s - e.onset_s, a = e.apex_s - e.onset_s;
-          e.onset_s = std::fmod(e.onset_s + shift, duration);
-          e.apex_s = e.onset_s + a;
-          e.offset_s = e.onset_s + d;
-        }
-        std::sort(ev.begin(), ev.end(), [](const auto& x, const auto& y) { return x.onset_s < y.onset_s; });
-        const auto m = sync::MatchEvents(stim_events, ev, o.match);
-        sab[k].assign(ns, -1);
-        for (const auto& x : m) sab[k][static_cast<size_t>(x.from)] = x.to;
-      }
-      for (int g = -1; g < ng; ++g) null[static_cast<size_t>(g + 1)].push_back(fraction(sab, g));
-    }
+  {
+    std::vector<std::vector<sync::ExprEvent>> events;
+    for (auto* v : ok) events.push_back(v->events);
+    audience::ShiftedAnswers(stim_events, events, o.match, {duration, o.min_shift_s, o.surrogates, o.seed},
+                             [&](const std::vector<std::vector<int>>& sab) {
+                               for (int g = -1; g < ng; ++g) null[static_cast<size_t>(g + 1)].push_back(fraction(sab, g));
+                             });
   }
   auto mirror_json = [&](int g) {
     const double obs = observed[static_cast<size_t>(g + 1)];
     const auto& nl = null[static_cast<size_t>(g + 1)];
-    int ge = 0;
-    for (double x : nl) ge += x >= obs - 1e-12;
     std::vector<double> lat;
     int eligible_pairs = 0;
     for (size_t k = 0; k < nv; ++k) {
@@ -455,7 +420,7 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
                 // Answered = mirrored, or else answered by chance: P = f + (1 - f) c, so the
                 // share mirrored is f = (P - c) / (1 - c).
                 {"mirroring_fraction", expct < 1 ? Num(std::max(0.0, (obs - expct) / (1 - expct))) : json(nullptr)},
-                {"p", nl.empty() || !std::isfinite(obs) ? json(nullptr) : Num((ge + 1.0) / (nl.size() + 1.0))},
+                {"p", Num(stats::UpperP(obs - 1e-12, nl))},
                 {"median_latency_s", Num(stats::Median(lat), 3)},
                 {"answers", lat.size()},
                 {"strict_answers", strict},
@@ -510,16 +475,7 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
   // Retention: a viewer is lost from the first time they are inattentive (or without a
   // face) for 3 s in a row, and counted as lost from then on.
   std::vector<size_t> lost_at(nv, secs);
-  for (size_t k = 0; k < nv; ++k) {
-    size_t run = 0;
-    for (size_t s = 0; s < secs; ++s) {
-      run = ok[k]->sec_attentive[s] ? 0 : run + 1;
-      if (run >= 3) {
-        lost_at[k] = s - 2;
-        break;
-      }
-    }
-  }
+  for (size_t k = 0; k < nv; ++k) lost_at[k] = audience::LostAt(ok[k]->sec_attentive, 3);
   std::vector<double> happy_mean(secs, kNaN), happy_pct(secs, kNaN);
   json jsec = json::array();
   for (size_t s = 0; s < secs; ++s) {
@@ -547,11 +503,10 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
       const double thr = e == 0 ? o.smile_threshold : o.emotion_threshold;
       for (size_t k = 0; k < nv; ++k)
         if (std::isfinite(ok[k]->sec[s][e])) vals.push_back(ok[k]->sec[s][e]), show += ok[k]->sec[s][e] >= thr;
-      const double m = stats::Mean(vals), sd = stats::Sd(vals);
-      const double half = vals.size() > 1 ? stats::TQuantile975(static_cast<double>(vals.size()) - 1) * sd / std::sqrt(static_cast<double>(vals.size())) : kNaN;
+      const stats::MeanInterval mi = stats::MeanWithInterval(vals);
       const double pct = vals.empty() ? kNaN : 100.0 * show / static_cast<double>(vals.size());
-      row += fmt::format(",{},{},{},{}", Fmt(pct, 1), Fmt(m, 3), Fmt(m - half, 3), Fmt(m + half, 3));
-      if (e == 1) happy_mean[s] = m, happy_pct[s] = pct;
+      row += fmt::format(",{},{},{},{}", Fmt(pct, 1), Fmt(mi.mean, 3), Fmt(mi.lo95, 3), Fmt(mi.hi95, 3));
+      if (e == 1) happy_mean[s] = mi.mean, happy_pct[s] = pct;
     }
     std::vector<double> ex, va;
     for (size_t k = 0; k < nv; ++k) ex.push_back(ok[k]->sec_express[s]), va.push_back(ok[k]->sec_valence[s]);
@@ -561,27 +516,14 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
   // Peaks and troughs of the happiness curve (local extremes at least 3 s apart), and the
   // peak-end score: (highest second + mean of the last 3 s) / 2 of the mean happiness.
   auto extremes = [&](bool peaks) {
-    std::vector<size_t> idx;
-    for (size_t s = 0; s < secs; ++s)
-      if (std::isfinite(happy_mean[s])) idx.push_back(s);
-    std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return peaks ? happy_mean[a] > happy_mean[b] : happy_mean[a] < happy_mean[b]; });
     json out = json::array();
-    std::vector<size_t> taken;
-    for (size_t s : idx) {
-      if (std::any_of(taken.begin(), taken.end(), [&](size_t t) { return (s > t ? s - t : t - s) < 3; })) continue;
-      taken.push_back(s);
+    for (size_t s : audience::Extremes(happy_mean, peaks, 3, 3))
       out.push_back({{"t_s", s}, {"time_code", TimeCode(static_cast<double>(s))}, {"happiness_mean", Num(happy_mean[s], 3)},
                      {"happiness_pct", Num(happy_pct[s], 1)}});
-      if (taken.size() == 3) break;
-    }
     return out;
   };
-  double peak = kNaN;
-  for (double x : happy_mean)
-    if (std::isfinite(x) && (!std::isfinite(peak) || x > peak)) peak = x;
-  std::vector<double> tail(happy_mean.end() - static_cast<long>(std::min<size_t>(3, secs)), happy_mean.end());
-  const double end = stats::Mean(tail);
-  const json peak_end = {{"score", Num((peak + end) / 2, 3)}, {"peak", Num(peak, 3)}, {"end", Num(end, 3)},
+  const audience::PeakEnd pe = audience::PeakEndOf(happy_mean, 3);
+  const json peak_end = {{"score", Num(pe.score, 3)}, {"peak", Num(pe.peak, 3)}, {"end", Num(pe.end, 3)},
                          {"curve", "happiness (0-1), mean over viewers of each second's median"}};
 
   // 5. Leave-one-out lagged inter-subject correlation of the smile (AU12) at 10 Hz.
@@ -596,63 +538,20 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
         if (ok[k]->valid[q]) s += ok[k]->expr[q][0], ++c;
       if (c > 0) sm[k][i] = s / c;
     }
-  const double rate10 = o.rate_hz / static_cast<double>(dec);  // ~10 Hz
-  const int L = static_cast<int>(std::lround(o.isc_max_lag_s * rate10));
-  auto isc = [&](const std::vector<std::vector<double>>& x, std::vector<double>* per_viewer) {
-    std::vector<double> sum(m10, 0.0), cnt(m10, 0.0);
-    for (size_t k = 0; k < nv; ++k)
-      for (size_t i = 0; i < m10; ++i)
-        if (std::isfinite(x[k][i])) sum[i] += x[k][i], cnt[i] += 1;
-    double zs = 0;
-    int zc = 0;
-    for (size_t k = 0; k < nv; ++k) {
-      std::vector<double> others(m10, kNaN);
-      for (size_t i = 0; i < m10; ++i) {
-        const double c = cnt[i] - (std::isfinite(x[k][i]) ? 1 : 0);
-        if (c >= 1) others[i] = (sum[i] - (std::isfinite(x[k][i]) ? x[k][i] : 0)) / c;
-      }
-      double best = kNaN;
-      for (int lag = -L; lag <= L; ++lag) {
-        std::vector<double> a, b;
-        for (size_t i = 0; i < m10; ++i) {
-          const long j = static_cast<long>(i) + lag;
-          if (j < 0 || j >= static_cast<long>(m10)) continue;
-          a.push_back(x[k][static_cast<size_t>(j)]);
-          b.push_back(others[i]);
-        }
-        const double r = stats::Pearson(a, b);
-        if (std::isfinite(r) && (!std::isfinite(best) || r > best)) best = r;
-      }
-      if (per_viewer) per_viewer->push_back(best);
-      if (std::isfinite(best)) zs += stats::FisherZ(best), ++zc;
-    }
-    return zc > 0 ? std::tanh(zs / zc) : kNaN;
-  };
-  std::vector<double> isc_v;
-  const double isc_obs = nv >= 3 ? isc(sm, &isc_v) : kNaN;
-  if (isc_v.empty()) isc_v.assign(nv, kNaN);
-  std::vector<double> isc_null;
-  const size_t min_shift = static_cast<size_t>(o.min_shift_s * rate10);
-  if (std::isfinite(isc_obs) && m10 > 2 * min_shift + 10) {
-    stats::Rng rng(o.seed ^ 0x15Cull);
-    const int nsurr = std::min(o.surrogates, 200);  // each costs nv x (2L+1) correlations
-    for (int s = 0; s < nsurr; ++s) {
-      std::vector<std::vector<double>> sh(nv, std::vector<double>(m10));
-      for (size_t k = 0; k < nv; ++k) {
-        const size_t d = min_shift + static_cast<size_t>(rng.Int(0, static_cast<int64_t>(m10 - 2 * min_shift)));
-        for (size_t i = 0; i < m10; ++i) sh[k][(i + d) % m10] = sm[k][i];
-      }
-      isc_null.push_back(isc(sh, nullptr));
-    }
-  }
-  int isc_ge = 0;
-  for (double x : isc_null) isc_ge += x >= isc_obs;
+  audience::IscOptions io;
+  io.rate_hz = o.rate_hz / static_cast<double>(dec);  // ~10 Hz
+  io.max_lag_s = o.isc_max_lag_s;
+  io.min_shift_s = o.min_shift_s;
+  io.surrogates = std::min(o.surrogates, 200);  // each costs viewers x (2 lags + 1) correlations
+  io.seed = o.seed ^ 0x15Cull;
+  const audience::IscResult isc = audience::LaggedIsc(sm, io);
+  const std::vector<double>& isc_v = isc.per_viewer;
   const json jisc = {{"channel", "AU12 (smile) at 10 Hz"},
-                     {"mean_r", Num(isc_obs, 3)},
+                     {"mean_r", Num(isc.mean_r, 3)},
                      {"max_lag_s", o.isc_max_lag_s},
-                     {"null_mean_r", isc_null.empty() ? json(nullptr) : Num(stats::Mean(isc_null), 3)},
-                     {"p", isc_null.empty() ? json(nullptr) : Num((isc_ge + 1.0) / (isc_null.size() + 1.0))},
-                     {"surrogates", isc_null.size()}};
+                     {"null_mean_r", isc.null.empty() ? json(nullptr) : Num(isc.null_mean, 3)},
+                     {"p", isc.null.empty() ? json(nullptr) : Num(isc.p)},
+                     {"surrogates", isc.null.size()}};
 
   // 6. Per viewer.
   std::set<std::string> outcome_names;
@@ -664,7 +563,7 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
   std::string pv_csv = "viewer_id,group,file,offset_s,recording_s,valid_pct,events,eligible,answered,strict";
   for (const auto& m : metric_names) pv_csv += "," + m;
   pv_csv += ",median_latency_s";
-  for (const auto& oc : outcome_names) pv_csv += "," + oc;
+  for (const auto& oc : outcome_names) pv_csv += "," + CsvField(oc);
   pv_csv += "\n";
   double viewer_seconds = 0;
   for (size_t k = 0; k < nv; ++k) {
@@ -684,14 +583,10 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
       att += v.sec_attentive[s];
     }
     for (uint8_t x : v.valid) valid += x;
-    double pk = kNaN;
-    for (double x : hap)
-      if (std::isfinite(x) && (!std::isfinite(pk) || x > pk)) pk = x;
-    std::vector<double> vtail(hap.end() - static_cast<long>(std::min<size_t>(3, hap.size())), hap.end());
     const double vals[] = {e > 0 ? static_cast<double>(a) / e : kNaN, stats::Mean(hap), stats::Mean(smile_on), stats::Mean(ex),
-                           secs ? 100.0 * att / static_cast<double>(secs) : kNaN, isc_v[k], (pk + stats::Mean(vtail)) / 2};
+                           secs ? 100.0 * att / static_cast<double>(secs) : kNaN, isc_v[k], audience::PeakEndOf(hap, 3).score};
     for (size_t m = 0; m < metric_names.size(); ++m) metric[m][k] = vals[m];
-    pv_csv += fmt::format("{},{},{},{:.3f},{:.2f},{:.1f},{},{},{},{}", v.row.viewer_id, v.row.group, v.row.file, v.row.offset_s,
+    pv_csv += fmt::format("{},{},{},{:.3f},{:.2f},{:.1f},{},{},{},{}", CsvField(v.row.viewer_id), CsvField(v.row.group), CsvField(v.row.file), v.row.offset_s,
                           v.recording_s, 100.0 * valid / static_cast<double>(n), v.events.size(), e, a, st);
     for (double x : vals) pv_csv += "," + Fmt(x, 4);
     pv_csv += "," + Fmt(stats::Median(lat), 3);
@@ -713,7 +608,7 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
       std::string acts;
       for (int a : evs[e].actions) acts += std::string(acts.empty() ? "" : "+") + sync::Actions()[static_cast<size_t>(a)].name;
       const auto& act = sync::Actions()[static_cast<size_t>(evs[e].action)];
-      ve_csv += fmt::format("{},{},{:.3f},{:.3f},{:.3f},{:.2f},{},{},{},{},{},{}\n", ok[k]->row.viewer_id, e, evs[e].onset_s,
+      ve_csv += fmt::format("{},{},{:.3f},{:.3f},{:.3f},{:.2f},{},{},{},{},{},{}\n", CsvField(ok[k]->row.viewer_id), e, evs[e].onset_s,
                             evs[e].apex_s, evs[e].offset_s, evs[e].intensity, act.name, act.affect, acts,
                             m ? std::to_string(m->from) : "", m ? (m->strict ? "strict" : "broad") : "", m ? Fmt(m->latency_s, 3) : "");
     }
@@ -820,12 +715,13 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
                      {"events", {{"threshold", o.events.threshold}, {"noise_k", o.events.noise_k}, {"min_duration_s", o.events.min_duration_s}}}};
   j["wall_s"] = Num(wall, 2);
   const fs::path dir(o.out_dir);
-  auto write = [](const fs::path& p, const std::string& s) { return internal::WriteText(p.string(), s); };
-  MIMICRY_RETURN_IF_ERROR(write(dir / "audience.json", j.dump(2) + "\n"));
-  MIMICRY_RETURN_IF_ERROR(write(dir / "per_second.csv", ps_csv));
-  MIMICRY_RETURN_IF_ERROR(write(dir / "per_viewer.csv", pv_csv));
-  MIMICRY_RETURN_IF_ERROR(write(dir / "stimulus_events.csv", events_csv));
-  MIMICRY_RETURN_IF_ERROR(write(dir / "viewer_events.csv", ve_csv));
+  // Each output is kept as written, for the report (nothing is read back).
+  internal::OutputFiles written(o.out_dir);
+  MIMICRY_RETURN_IF_ERROR(written.Write("audience.json", j.dump(2) + "\n"));
+  MIMICRY_RETURN_IF_ERROR(written.Write("per_second.csv", ps_csv));
+  MIMICRY_RETURN_IF_ERROR(written.Write("per_viewer.csv", pv_csv));
+  MIMICRY_RETURN_IF_ERROR(written.Write("stimulus_events.csv", events_csv));
+  MIMICRY_RETURN_IF_ERROR(written.Write("viewer_events.csv", ve_csv));
   AudienceResult r;
   r.audience_json = (dir / "audience.json").string();
   r.viewers = static_cast<int>(nv);
@@ -836,6 +732,7 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
     report("report", 0);
     report::ReportOptions ro;
     ro.analysis_dir = o.out_dir;
+    ro.files = written.Take();
     ro.chart_library_path = o.chart_library.empty() ? DefaultChartLibrary() : o.chart_library;
     auto rep = report::WriteReport(ro);
     if (!rep.ok()) return rep.status();

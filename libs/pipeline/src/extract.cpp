@@ -381,12 +381,51 @@ Status CloseTable(TableOut& t, bool ok) {
   return Status::Ok();
 }
 
+// `v` as the CSV holds it: printed with `digits` decimals and read back (NaN stays NaN).
+double Written(double v, int digits) {
+  if (!std::isfinite(v)) return std::numeric_limits<double>::quiet_NaN();
+  char buf[64];
+  const auto end = fmt::format_to_n(buf, sizeof buf - 1, "{:.{}f}", v, digits).out;
+  *end = '\0';
+  return std::strtod(buf, nullptr);
+}
+
+// The in-memory copy of the rows, as io::ReadFeatureCsv would read them from the CSV.
+struct MemoryTable {
+  io::FeatureTable* table = nullptr;
+  int64_t line = 1;  // the CSV's line of the row (the header is line 1)
+  Status status;     // the first row the reader would have refused
+  std::vector<double> v = std::vector<double>(io::kFeatureChannels);
+};
+
+void AddToMemory(MemoryTable& m, const Record& r, const face::ScoredFace* sc, bool energy) {
+  ++m.line;
+  if (m.table == nullptr) return;
+  ++m.table->rows;
+  if (r.face_id < 0 || !r.success || !m.status.ok()) return;  // the reader keeps success = 1 rows
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  size_t k = 0;
+  for (int a = 0; a < face::kNumAus; ++a) m.v[k++] = sc ? Written(sc->aus.r[static_cast<size_t>(a)], 2) : kNaN;
+  for (int a = 0; a < 3; ++a) m.v[k++] = Written(r.pose.r_rad[a], 4);
+  m.v[k++] = Written(r.lm[27].x, 2);  // face_x, face_size: from the landmarks as written
+  m.v[k++] = std::hypot(Written(r.lm[45].x, 2) - Written(r.lm[36].x, 2), Written(r.lm[45].y, 2) - Written(r.lm[36].y, 2));
+  for (float x : r.motion) m.v[k++] = sc ? Written(x, 2) : kNaN;
+  for (float x : {r.energy.head, r.energy.body, r.energy.total}) m.v[k++] = energy ? Written(x, 3) : kNaN;
+  for (size_t s = 0; s < face::kSidedAus.size(); ++s) {
+    m.v[k++] = sc ? Written(sc->aus.left[s], 2) : kNaN;
+    m.v[k++] = sc ? Written(sc->aus.right[s], 2) : kNaN;
+  }
+  m.status = io::AppendFeatureRow(*m.table, r.face_id, Timestamp::FromSeconds(Written(r.ts, 6)), m.v,
+                                  m.table->path + ": line " + std::to_string(m.line));
+}
+
 // One CSV row: identity, pose, landmarks, then the AU block and motion energy as asked.
-void AppendRow(TableOut& t, const Record& rec, const face::ScoredFace* sc, const ExtractOptions& o) {
+void AppendRow(TableOut& t, MemoryTable& mem, const Record& rec, const face::ScoredFace* sc, const ExtractOptions& o) {
   FormatRow(t.buf, rec);
   if (o.action_units) FormatAus(t.buf, rec, sc, o.write_au_features);
   if (o.motion_energy) FormatEnergy(t.buf, rec);
   t.buf += '\n';
+  AddToMemory(mem, rec, sc, o.motion_energy);
 }
 
 Record RecordOf(const io::Frame& frame, const face::StreamFace& f) {
@@ -408,7 +447,7 @@ Record RecordOf(const io::Frame& frame, const face::StreamFace& f) {
 Status ScoreSpilled(std::FILE* spill, bool spill_ok, const face::AuModel& model, const ExtractOptions& o,
                     std::map<int, std::vector<face::AuFeatures>>& features, std::map<int, std::vector<face::HeadPose>>& poses,
                     const std::optional<face::AuBaseline>& baseline_in, int bface, std::map<int, face::AuBaseline>& baselines,
-                    TableOut& out) {
+                    TableOut& out, MemoryTable& mem) {
   for (const auto& [id, fv] : features) baselines[id] = face::FitAuBaseline(fv, poses[id], o.baseline);
   features.clear();
   poses.clear();
@@ -422,7 +461,7 @@ Status ScoreSpilled(std::FILE* spill, bool spill_ok, const face::AuModel& model,
     if (rec.face_id >= 0 && rec.success && bl != baselines.end())
       sc = scorers[rec.face_id].Score(model, Timestamp{static_cast<int64_t>(std::llround(rec.ts * 1e6))}, rec.features, rec.pose,
                                       bl->second);
-    AppendRow(out, rec, sc ? &*sc : nullptr, o);
+    AppendRow(out, mem, rec, sc ? &*sc : nullptr, o);
     out.Flush(1 << 19);
   }
   spill_ok = spill_ok && std::ferror(spill) == 0;
@@ -452,7 +491,7 @@ std::thread StartDecoder(io::FrameSource& source, FrameQueue& queue) {
 
 }  // namespace
 
-Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& progress) {
+Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& progress, io::FeatureTable* table) {
   const auto t0 = Clock::now();
   // Two threads already share the cores (decoding, faces); OpenCV's own worker pool
   // would only contend with them. Set once per process: changing OpenCV's pool while
@@ -464,6 +503,7 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
   const bool aus = o.action_units;
   if (!o.baseline_in.empty() && !aus) return InvalidArgument("--baseline-in needs action units (not --no-aus)");
   if (!o.baseline_out.empty() && !aus) return InvalidArgument("--baseline-out needs action units (not --no-aus)");
+  if (table != nullptr && !aus) return InvalidArgument("extract: a feature table needs action units (not --no-aus)");
   // Models first: a missing model is reported before any work.
   const std::string models_dir = o.models_dir.empty() ? DefaultModelsDir() : o.models_dir;
   face::DetectorOptions dopt;
@@ -503,6 +543,13 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
 
   TableOut out;
   MIMICRY_RETURN_IF_ERROR(OpenTable(o.output_csv, out));
+  MemoryTable mem;
+  if (table != nullptr) {
+    *table = io::FeatureTable{};
+    table->path = o.output_csv;
+    table->format = "mimicry";
+    mem.table = table;
+  }
   WriteHeader(out.buf, aus, o.write_au_features, o.motion_energy);
   // Offline mode: records wait in an anonymous temporary file (deleted on close) until
   // every face's neutral is known; ~190 bytes per face-frame stay in memory for the fit.
@@ -528,7 +575,7 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
   bool spill_ok = true;
   auto emit = [&](const Record& rec, const face::ScoredFace* sc) {
     if (offline) spill_ok = spill_ok && std::fwrite(&rec, sizeof rec, 1, spill) == 1;
-    else AppendRow(out, rec, sc, o);
+    else AppendRow(out, mem, rec, sc, o);
   };
   while (true) {
     FrameQueue::Item it = queue.Pop();
@@ -578,7 +625,7 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
   std::map<int, face::AuBaseline> baselines;
   Status spilled;
   if (offline)
-    spilled = ScoreSpilled(spill, spill_ok, *(*stream)->au_model(), o, face_features, face_poses, baseline_in, bface, baselines, out);
+    spilled = ScoreSpilled(spill, spill_ok, *(*stream)->au_model(), o, face_features, face_poses, baseline_in, bface, baselines, out, mem);
   else if (aus)
     baselines = (*stream)->Baselines();
   MIMICRY_RETURN_IF_ERROR(CloseTable(out, spilled.ok()));
@@ -598,6 +645,7 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
     return OutputError(sum.metadata_path + ": cannot write");
   }
   if (!status.ok()) return status;
+  MIMICRY_RETURN_IF_ERROR(mem.status);
   if (!o.baseline_out.empty()) {
     const auto b = baselines.find(bface);
     if (b == baselines.end() || b->second.frames == 0)

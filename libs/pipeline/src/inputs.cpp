@@ -161,8 +161,9 @@ std::string CacheKey(const std::string& path, const ExtractOptions& e) {
   return k.dump();
 }
 
-// Reads one input: a feature CSV as is, a video through extract, cached under
-// OUT/extract/<name>.csv and reused only when its metadata holds the same CacheKey.
+// Reads one input: a feature CSV as is, a video through extract (its table kept in memory
+// as written), cached under OUT/extract/<name>.csv and read from there on a later run only
+// when its metadata holds the same CacheKey.
 Result<io::FeatureTable> LoadInput(const std::string& path, const std::string& out_dir, const ExtractOptions& extract,
                                    const std::string& cache_name, const StageProgress& progress) {
   std::string ext = fs::path(path).extension().string();
@@ -191,11 +192,16 @@ Result<io::FeatureTable> LoadInput(const std::string& path, const std::string& o
     e.metadata_json.clear();
     e.cache_key = key;
     const std::string stage = "extracting " + fs::path(path).filename().string();
-    auto r = RunExtract(e, [&](const ExtractProgress& p) {
-      if (progress && p.duration_s > 0) progress(stage, std::min(1.0, p.pts_s / p.duration_s));
-    });
+    io::FeatureTable table;  // the rows as written: the CSV is not read back
+    auto r = RunExtract(
+        e,
+        [&](const ExtractProgress& p) {
+          if (progress && p.duration_s > 0) progress(stage, std::min(1.0, p.pts_s / p.duration_s));
+        },
+        &table);
     if (!r.ok()) return r.status();
     if (r->frames_with_face == 0) return NoFace(path + ": no face found");
+    return table;
   }
   return io::ReadFeatureCsv(cache.string());
 }
@@ -213,6 +219,12 @@ Status WriteText(const std::string& path, const std::string& text) {
     fs::remove(part, ec);
     return OutputError(path + ": cannot write");
   }
+  return Status::Ok();
+}
+
+Status OutputFiles::Write(const std::string& name, std::string text) {
+  MIMICRY_RETURN_IF_ERROR(WriteText((fs::path(dir_) / name).string(), text));
+  files_[name] = std::move(text);
   return Status::Ok();
 }
 

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -51,5 +52,19 @@ Result<io::FeatureTable> LoadInput(const std::string& path, const std::string& o
 
 // Writes a whole text file. Errors: OutputError naming it.
 Status WriteText(const std::string& path, const std::string& text);
+
+// The files a run writes into its folder, each also kept as written, so that the report
+// renders them without reading them back (report::ReportOptions::files).
+class OutputFiles {
+ public:
+  explicit OutputFiles(std::string dir) : dir_(std::move(dir)) {}
+  // Writes dir/name (name relative, '/'-separated). Errors: OutputError naming the file.
+  Status Write(const std::string& name, std::string text);
+  std::map<std::string, std::string> Take() { return std::move(files_); }
+
+ private:
+  std::string dir_;
+  std::map<std::string, std::string> files_;
+};
 
 }  // namespace mimicry::pipeline::internal

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "mimicry/core/csv.h"
 #include "inputs.h"
 
 namespace mimicry::pipeline {
@@ -68,7 +69,7 @@ Result<MicroResult> RunMicro(const MicroOptions& o, const std::function<void(con
         for (int au : x.aus) a += (a.empty() ? "" : "+") + fmt::format("AU{:02d}", au);
         std::string rg;
         for (const auto& g : x.regions) rg += (rg.empty() ? "" : "+") + g;
-        csv += fmt::format("{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{},{:.2f},{:.2f},{}\n", source, face_id, micro::KindName(x.kind),
+        csv += fmt::format("{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{},{:.2f},{:.2f},{}\n", CsvField(source), face_id, micro::KindName(x.kind),
                            x.onset_s, x.apex_s, x.offset_s, x.offset_s - x.onset_s, a, x.intensity, x.confidence, rg);
       }
     }

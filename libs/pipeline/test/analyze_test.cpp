@@ -17,6 +17,7 @@
 #include "mimicry/pipeline/analyze.h"
 #include "mimicry/pipeline/synth.h"
 #include "mimicry/synth/scenario.h"
+#include "feature_dyad.h"
 #include "test_util.h"
 
 namespace mimicry::pipeline {
@@ -145,24 +146,51 @@ TEST(Analyze, ExtractionCacheIsKeyedOnInputAndOptions) {
   EXPECT_EQ(h["options"]["detector"], "hog");
 }
 
-// Synthetic dyads at the feature level (the rendered curves plus measurement noise of SD
-// 0.3; no video), long enough for event counts to mean something.
-std::string FeatureDyad(const TempDir& d, const std::string& preset, double lag, uint64_t seed, double duration) {
-  synth::PresetOptions p;
-  p.preset = preset;
-  p.lag_s = lag;
-  p.seed = seed;
-  p.duration_s = duration;
-  p.faces = {"a.png", "b.png"};  // not read: no rendering
-  auto s = synth::MakePreset(p);
-  EXPECT_TRUE(s.ok());
-  const std::string dir = d / fmt::format("{}_{}_{}", preset, lag, seed);
-  fs::create_directories(dir);
-  EXPECT_TRUE(WriteScenarioFeatureCsv(*s, 0, dir + "/A.csv", 0.3, seed * 2).ok());
-  EXPECT_TRUE(WriteScenarioFeatureCsv(*s, 1, dir + "/B.csv", 0.3, seed * 2 + 1).ok());
-  std::ofstream(dir + "/truth.json") << synth::TruthJson(*s);
-  return dir;
+// One analyze of two videos into a fresh folder opens none of the files it writes for
+// reading (strace: extraction tables, features, tables, summary.json: all handed over in
+// memory), and a second run, which reads the cached extraction tables, gives the same
+// numbers to the last digit.
+TEST(Analyze, NoOwnFileIsReadBackAndTheCacheGivesTheSameNumbers) {
+  if (!fs::exists(kReal)) GTEST_SKIP() << "../shared absent: real footage tests skipped";
+  int rc = -1;
+  Capture("command -v strace", &rc);
+  if (rc != 0) GTEST_SKIP() << "strace absent (scripts/test.sh installs it)";
+  TempDir d;
+  ASSERT_EQ(Ffmpeg("-i " + kReal + " -t 6 -c:v libx264 -pix_fmt yuv420p " + d / "P.mp4"), 0);
+  ASSERT_EQ(Ffmpeg("-ss 10 -i " + kReal + " -t 6 -vf hflip -c:v libx264 -pix_fmt yuv420p " + d / "Q.mp4"), 0);
+  const std::string out = d / "o";
+  const std::string cmd = kBin + " analyze " + d / "P.mp4" + " " + d / "Q.mp4" + " -o " + out + " -q --surrogates 99";
+  const std::string log = Capture("strace -f -qq -e trace=openat -o " + d / "trace.txt " + cmd + " 2>&1", &rc);
+  ASSERT_EQ(rc, 0) << log;
+  std::ifstream trace(d / "trace.txt");
+  std::string line;
+  int writes = 0;
+  std::vector<std::string> read_back;
+  while (std::getline(trace, line)) {
+    const size_t q = line.find('"');
+    if (q == std::string::npos || line.find("= -1") != std::string::npos) continue;  // failed opens
+    const std::string path = line.substr(q + 1, line.find('"', q + 1) - q - 1);
+    if (path.rfind(out, 0) != 0) continue;
+    if (line.find("O_WRONLY") != std::string::npos || line.find("O_RDWR") != std::string::npos) ++writes;
+    else if (line.find("O_DIRECTORY") == std::string::npos) read_back.push_back(path);
+  }
+  EXPECT_GE(writes, 9) << "the trace sees the run's own writes (extraction, features, tables, summary, report)";
+  EXPECT_TRUE(read_back.empty()) << "read back: " << read_back.front();
+  const std::string summary1 = Slurp(out + "/summary.json"), events1 = Slurp(out + "/events.csv"),
+                    pairs1 = Slurp(out + "/pairs.csv"), features1 = Slurp(out + "/features/P.csv");
+  const auto when = fs::last_write_time(out + "/extract/P.csv");
+  ASSERT_EQ(Capture(cmd + " 2>&1", &rc), "");
+  ASSERT_EQ(rc, 0);
+  EXPECT_EQ(fs::last_write_time(out + "/extract/P.csv"), when) << "the second run reads the cache";
+  EXPECT_EQ(Slurp(out + "/events.csv"), events1);
+  EXPECT_EQ(Slurp(out + "/pairs.csv"), pairs1);
+  EXPECT_EQ(Slurp(out + "/features/P.csv"), features1);
+  auto a = nlohmann::json::parse(summary1), b = nlohmann::json::parse(Slurp(out + "/summary.json"));
+  a.erase("wall_s"), b.erase("wall_s");
+  EXPECT_EQ(a["pairs"], b["pairs"]) << "fresh and cached extraction: the same numbers";
+  EXPECT_EQ(a["participants"], b["participants"]);
 }
+
 
 TEST(Analyze, SyntheticDyadsKnownLagAndAnswerCounts) {
   TempDir d;

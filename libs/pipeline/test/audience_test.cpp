@@ -10,6 +10,7 @@
 #include <sstream>
 #include <nlohmann/json.hpp>
 
+#include "mimicry/core/csv.h"
 #include "mimicry/pipeline/audience.h"
 #include "test_util.h"
 
@@ -166,6 +167,45 @@ TEST(Audience, BadManifestsNameTheRow) {
   EXPECT_EQ(rc, 3);
   EXPECT_EQ(err.rfind("mimicry: error: " + dir + "/junk.csv: ", 0), 0u) << err;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+// RFC 4180 quoting in and out: a viewer id and a file name with commas and quotes are read
+// whole from the manifest and written back quoted; an unclosed quote is a one-line error.
+TEST(Audience, QuotedManifestFieldsSurviveTheRoundTrip) {
+  TempDir d;
+  const std::string dir = CurvesAudience(d, "q", 4, 0.7, 0.3, 20);
+  fs::copy_file(dir + "/viewers/V01.csv", dir + "/viewers/Smith, J.csv");
+  std::string manifest = Slurp(dir + "/manifest.csv");
+  const size_t at = manifest.find("\nV01,");
+  ASSERT_NE(at, std::string::npos) << manifest;
+  const size_t end = manifest.find('\n', at + 1);
+  const std::string row = manifest.substr(at + 1, end - at - 1);  // V01,viewers/V01.csv,offset[,group...]
+  std::string rest = row.substr(row.find(',', row.find(',') + 1));
+  manifest.replace(at + 1, end - at - 1, "\"V01, \"\"the first\"\"\",\"viewers/Smith, J.csv\"" + rest);
+  std::ofstream(dir + "/manifest.csv") << manifest;
+  const json j = RunOn(dir);
+  ASSERT_FALSE(j.is_discarded());
+  EXPECT_EQ(j["viewers"]["analysed"], 20);
+  std::ifstream in(dir + "/out/per_viewer.csv");
+  CsvReader csv(in, "per_viewer.csv");
+  std::vector<std::string> h, f;
+  ASSERT_TRUE(csv.Read(h));
+  bool found = false;
+  while (csv.Read(f)) {
+    ASSERT_EQ(f.size(), h.size()) << "every row as wide as the header";
+    if (f[0] == "V01, \"the first\"") {
+      found = true;
+      EXPECT_EQ(f[static_cast<size_t>(FindColumn(h, "file"))], dir + "/viewers/Smith, J.csv");
+    }
+  }
+  EXPECT_TRUE(found) << "the quoted viewer id comes back whole";
+  int rc = -1;
+  std::ofstream(dir + "/open.csv") << "viewer_id,file,offset_s\nV01,\"viewers/V01.csv,0.5\n";
+  const std::string err = Capture(kBin + " audience --stimulus " + dir + "/stimulus.csv --manifest " + dir + "/open.csv -o " + dir +
+                                      "/o2 -q 2>&1 >/dev/null",
+                                  &rc);
+  EXPECT_EQ(rc, 3);
+  EXPECT_EQ(err, "mimicry: error: " + dir + "/open.csv: line 2: a quoted field is not closed\n");
 }
 
 // Rendered video end to end (synth --preset audience, mixed strict/broad answers): planted mirroring,

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mimicry/io/feature_table.h"
 #include "mimicry/pipeline/extract.h"
 #include "test_util.h"
 
@@ -87,6 +88,65 @@ TEST(Extract, RealClipAllFramesWithFaceAndTruePts) {
 }
 
 // OpenFace 2.0's head pose on the same footage is the peer to agree with (not ground truth).
+// The table RunExtract hands over in memory is exactly what reading its CSV gives: every
+// face, time and value (NaN where the cell is empty), for the offline and the online
+// neutral, motion energy, no AUs, and several faces with untrusted frames among them.
+TEST(Extract, InMemoryTableIsTheCsvReadBack) {
+  if (!fs::exists(kMulti)) GTEST_SKIP() << "../shared absent: real footage tests skipped";
+  TempDir dir;
+  struct Case {
+    const char* name;
+    std::string input;
+    bool online, energy;
+  };
+  const Case cases[] = {{"offline+energy", kReal, false, true},
+                        {"online", kReal, true, false},
+                        {"multi", kMulti, false, true}};
+  for (const auto& c : cases) {
+    ExtractOptions o;
+    o.input.path = c.input;
+    o.input.end_s = 8;
+    o.output_csv = dir / (std::string(c.name) + ".csv");
+    o.baseline_mode = c.online ? ExtractOptions::Baseline::kOnline : ExtractOptions::Baseline::kOffline;
+    o.motion_energy = c.energy;
+    io::FeatureTable mem;
+    auto r = RunExtract(o, {}, &mem);
+    ASSERT_TRUE(r.ok()) << c.name << ": " << r.status().message();
+    auto disk = io::ReadFeatureCsv(o.output_csv);
+    ASSERT_TRUE(disk.ok()) << disk.status().message();
+    EXPECT_EQ(mem.rows, disk->rows) << c.name;
+    EXPECT_EQ(mem.format, disk->format) << c.name;
+    ASSERT_EQ(mem.faces.size(), disk->faces.size()) << c.name;
+    size_t values = 0, finite = 0;
+    for (const auto& [id, s] : disk->faces) {
+      ASSERT_TRUE(mem.faces.count(id)) << c.name << " face " << id;
+      const TimeSeries& m = mem.faces.at(id);
+      ASSERT_EQ(m.size(), s.size()) << c.name << " face " << id;
+      ASSERT_EQ(m.num_channels(), s.num_channels());
+      for (size_t i = 0; i < s.size(); ++i) {
+        ASSERT_EQ(m.time(i).us, s.time(i).us) << c.name << " face " << id << " row " << i;
+        for (size_t k = 0; k < s.num_channels(); ++k) {
+          const double a = m.value(i, k), b = s.value(i, k);
+          ++values;
+          finite += std::isfinite(b);
+          if (std::isnan(b)) EXPECT_TRUE(std::isnan(a)) << c.name << " " << s.header().channels[k] << " row " << i;
+          else ASSERT_EQ(a, b) << c.name << " " << s.header().channels[k] << " row " << i;
+        }
+      }
+    }
+    EXPECT_GT(finite, values / 2) << c.name << ": the comparison is not of empty cells only";
+  }
+  // Without action units there is no feature table (its reader needs the AU columns).
+  ExtractOptions o;
+  o.input.path = kReal;
+  o.output_csv = dir / "no-aus.csv";
+  o.action_units = false;
+  io::FeatureTable mem;
+  const auto r = RunExtract(o, {}, &mem);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(Extract, HeadPoseAndLandmarksAgreeWithOpenFace) {
   const std::string of_path = kShared + "/media/openface/2015-10-15-15-14.csv";
   if (!fs::exists(kReal) || !fs::exists(of_path)) GTEST_SKIP() << "../shared absent";

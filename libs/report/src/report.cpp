@@ -1,5 +1,7 @@
 #include "mimicry/report/report.h"
 
+#include "mimicry/core/csv.h"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -170,42 +172,53 @@ struct Table {
   }
 };
 
-std::vector<std::string> Split(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char ch : line) {
-    if (ch == ',') {
-      out.push_back(cur);
-      cur.clear();
-    } else if (ch != '\r') {
-      cur += ch;
+// The analysis folder: its files as handed over in memory by the run that wrote them
+// (ReportOptions::files), else as they are on disk.
+struct Folder {
+  fs::path dir;
+  const std::map<std::string, std::string>* files = nullptr;
+  struct File {
+    const Folder* folder;
+    std::string name;  // relative to the folder, '/'-separated
+    fs::path path() const { return folder->dir / name; }
+  };
+  File operator/(const std::string& name) const { return {this, name}; }
+  // The file's content; false when it is neither in memory nor readable on disk.
+  bool Read(const File& f, std::string& text) const {
+    if (files != nullptr) {
+      const auto it = files->find(f.name);
+      if (it != files->end()) {
+        text = it->second;
+        return true;
+      }
     }
+    std::ifstream in(f.path(), std::ios::binary);
+    if (!in) return false;
+    text.assign(std::istreambuf_iterator<char>(in), {});
+    return true;
   }
-  out.push_back(cur);
-  return out;
-}
+};
 
 // Reads a CSV the analysis wrote; `need` columns must be present.
-Result<Table> ReadTable(const fs::path& path, const std::vector<std::string>& need) {
-  std::ifstream in(path);
-  if (!in) return InvalidInput(path.string() + ": cannot read (not an analysis folder, or a table is missing)");
+Result<Table> ReadTable(const Folder::File& file, const std::vector<std::string>& need) {
+  const fs::path path = file.path();
+  std::string text;
+  if (!file.folder->Read(file, text)) return InvalidInput(path.string() + ": cannot read (not an analysis folder, or a table is missing)");
+  std::istringstream in(std::move(text));
   Table t;
   t.name = path.string();
-  std::string line;
-  if (!std::getline(in, line)) return InvalidInput(path.string() + ": empty file");
-  t.header = Split(line);
+  CsvReader csv(in, path.string());
+  if (!csv.Read(t.header)) return csv.status().ok() ? InvalidInput(path.string() + ": empty file") : csv.status();
   for (const auto& n : need)
     if (t.Col(n) < 0) return InvalidInput(path.string() + ": missing column " + n);
-  size_t no = 1;
-  while (std::getline(in, line)) {
-    ++no;
-    if (line.empty() || line == "\r") continue;
-    auto cells = Split(line);
+  std::vector<std::string> cells;
+  while (csv.Read(cells)) {
     if (cells.size() != t.header.size())
-      return InvalidInput(path.string() + ": line " + std::to_string(no) + ": " + std::to_string(cells.size()) +
+      return InvalidInput(path.string() + ": line " + std::to_string(csv.line()) + ": " + std::to_string(cells.size()) +
                           " fields, header has " + std::to_string(t.header.size()));
     t.rows.push_back(std::move(cells));
   }
+  if (!csv.status().ok()) return csv.status();
   return t;
 }
 
@@ -236,14 +249,14 @@ bool Expressive(const std::string& c) { return c != "AU45" && c != "valence" && 
 
 // Per participant: the chosen channels, averaged into <= max points (NaN-aware; a bin with
 // no valid sample stays a gap).
-Result<json> Timelines(const fs::path& dir, const json& participants, size_t max_points) {
+Result<json> Timelines(const Folder& dir, const json& participants, size_t max_points) {
   static const std::vector<std::string> kShown = {"smile", "valence", "AU12", "AU06", "AU01", "AU02", "AU04",
                                                   "AU25", "AU26", "AU45", "head_nod", "head_shake", "series"};
   json out = json::object();
   json times;
   for (const auto& p : participants) {
     const std::string id = p["id"];
-    auto t = ReadTable(dir / "features" / (id + ".csv"), {"timestamp"});
+    auto t = ReadTable(dir / ("features/" + id + ".csv"), {"timestamp"});
     if (!t.ok()) return t.status();
     const size_t n = t->rows.size();
     if (n == 0) return InvalidInput(t->name + ": no rows");
@@ -281,7 +294,7 @@ Result<json> Timelines(const fs::path& dir, const json& participants, size_t max
 
 // Per pair: the time x lag map (r averaged over expressive channels) averaged into <= max
 // time columns (as Fisher z), and its peak-picked path.
-Result<json> LagMaps(const fs::path& dir, size_t max_cols) {
+Result<json> LagMaps(const Folder& dir, size_t max_cols) {
   auto t = ReadTable(dir / "lagmap.csv", {"a", "b", "t_start_s", "lag_s", "r"});
   if (!t.ok()) return t.status();
   const int ca = t->Col("a"), cb = t->Col("b"), ct = t->Col("t_start_s"), cl = t->Col("lag_s"), cr = t->Col("r");
@@ -338,7 +351,7 @@ Result<json> LagMaps(const fs::path& dir, size_t max_cols) {
 }
 
 // Per pair: the distribution of the per-window peak lags (mimicry scale, expressive channels).
-Result<json> LagDistributions(const fs::path& dir, double max_lag_s) {
+Result<json> LagDistributions(const Folder& dir, double max_lag_s) {
   auto t = ReadTable(dir / "windows.csv", {"a", "b", "level", "channel", "peak_lag_s"});
   if (!t.ok()) return t.status();
   const int ca = t->Col("a"), cb = t->Col("b"), clv = t->Col("level"), cc = t->Col("channel"), cl = t->Col("peak_lag_s");
@@ -365,7 +378,7 @@ Result<json> LagDistributions(const fs::path& dir, double max_lag_s) {
   return out;
 }
 
-Result<json> Events(const fs::path& dir) {
+Result<json> Events(const Folder& dir) {
   auto t = ReadTable(dir / "events.csv", {"participant", "event", "onset_s", "apex_s", "offset_s", "intensity", "action", "affect",
                                           "actions", "answer_to", "answer_event", "mode", "latency_s"});
   if (!t.ok()) return t.status();
@@ -388,7 +401,7 @@ Result<json> Events(const fs::path& dir) {
   return out;
 }
 
-Result<json> RapportCurves(const fs::path& dir) {
+Result<json> RapportCurves(const Folder& dir) {
   auto t = ReadTable(dir / "rapport.csv", {"a", "b", "t_start_s", "rapport", "local_mean", "local_lo95", "local_hi95"});
   if (!t.ok()) return t.status();
   json out = json::object();
@@ -483,7 +496,7 @@ Status ValidateAudience(const json& j, const std::string& file) {
 }
 
 // A table as columns of numbers (empty cells -> null); text columns as strings.
-Result<json> Columns(const fs::path& path, const std::vector<std::string>& need, const std::vector<std::string>& text_cols = {}) {
+Result<json> Columns(const Folder::File& path, const std::vector<std::string>& need, const std::vector<std::string>& text_cols = {}) {
   auto t = ReadTable(path, need);
   if (!t.ok()) return t.status();
   json out = json::object();
@@ -510,17 +523,20 @@ Result<json> Columns(const fs::path& path, const std::vector<std::string>& need,
 Result<ReportResult> WriteReport(const ReportOptions& o) {
   if (o.analysis_dir.empty()) return InvalidArgument("report: no analysis folder given");
   if (o.chart_library_path.empty()) return InvalidArgument("report: no chart library given");
-  const fs::path dir(o.analysis_dir);
-  const fs::path summary_path = dir / "summary.json", audience_path = dir / "audience.json";
+  const Folder dir{o.analysis_dir, o.files.empty() ? nullptr : &o.files};
+  // summary.json (analyze), else audience.json (audience).
+  std::string main_text;
+  bool audience = false;
+  if (!dir.Read(dir / "summary.json", main_text)) {
+    if (!dir.Read(dir / "audience.json", main_text))
+      return NotFound((dir / "summary.json").path().string() + ": no such file (run mimicry analyze or mimicry audience first)");
+    audience = true;
+  }
+  const fs::path main_path = (dir / (audience ? "audience.json" : "summary.json")).path();
   std::error_code ec;
-  const bool audience = !fs::exists(summary_path, ec) && fs::exists(audience_path, ec);
-  const fs::path main_path = audience ? audience_path : summary_path;
-  if (!fs::exists(main_path, ec))
-    return NotFound(summary_path.string() + ": no such file (run mimicry analyze or mimicry audience first)");
   json summary;
   {
-    std::ifstream in(main_path);
-    summary = json::parse(in, nullptr, /*allow_exceptions=*/false);
+    summary = json::parse(main_text, nullptr, /*allow_exceptions=*/false);
     if (summary.is_discarded()) return InvalidInput(main_path.string() + ": not valid JSON");
     if (!summary.is_object()) return InvalidInput(main_path.string() + ": not a JSON object");
   }
@@ -597,7 +613,7 @@ Result<ReportResult> WriteReport(const ReportOptions& o) {
   }
   page.append(tpl.substr(at));
 
-  const fs::path out = o.out_path.empty() ? dir / "report.html" : fs::path(o.out_path);
+  const fs::path out = o.out_path.empty() ? (dir / "report.html").path() : fs::path(o.out_path);
   const fs::path tmp = out.string() + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "mimicry/stats/distributions.h"
+
 namespace mimicry::stats {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -54,6 +56,15 @@ double Median(std::span<const float> x) {
   for (float a : x)
     if (std::isfinite(a)) v.push_back(a);
   return MedianInPlace(v);
+}
+
+MeanInterval MeanWithInterval(std::span<const double> x) {
+  MeanInterval r{Mean(x), kNaN, kNaN, static_cast<int>(Finite(x).size())};
+  if (r.n < 2) return r;
+  const double half = TQuantile975(static_cast<double>(r.n) - 1) * Sd(x) / std::sqrt(static_cast<double>(r.n));
+  r.lo95 = r.mean - half;
+  r.hi95 = r.mean + half;
+  return r;
 }
 
 double Quantile(std::span<const double> x, double p) {

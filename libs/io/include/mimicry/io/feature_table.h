@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <span>
 #include <string>
 
 #include "mimicry/core/status.h"
@@ -38,6 +39,13 @@ struct FeatureTable {
   std::map<int, TimeSeries> faces;  // by face_id; rows with success = 0 are left out
   int64_t rows = 0;              // data rows read
 };
+
+// Appends one row of face `face_id` at `when` (values in FeatureHeader() order, NaN =
+// unknown), creating the face's series on its first row: the one place where rows enter
+// a FeatureTable, for the CSV readers and for in-memory producers (extraction).
+// Errors: InvalidInput "<where>: time does not increase for face N" when `when` is not
+// after the face's previous row. Pre: values.size() == kFeatureChannels.
+Status AppendFeatureRow(FeatureTable& t, int face_id, Timestamp when, std::span<const double> values, const std::string& where);
 
 // Errors (InvalidInput, naming the file): unreadable or empty file, unknown format,
 // missing columns (listed), no time column, non-increasing time within a face.

@@ -16,6 +16,7 @@
 #include "mimicry/face/motion_energy.h"
 #include "mimicry/face/stream.h"
 #include "mimicry/face/tracker.h"
+#include "mimicry/io/feature_table.h"
 #include "mimicry/io/frame_source.h"
 
 namespace mimicry::pipeline {
@@ -115,6 +116,10 @@ struct ExtractSummary {
 // flat). On an input error mid-stream (a truncated video, an unreadable image) the rows
 // read so far stay in the CSV, the sidecar records the error, and the error is returned.
 // A video without any face is not an error here: frames_with_face == 0 tells the caller.
-Result<ExtractSummary> RunExtract(const ExtractOptions& options, const ProgressFn& progress = {});
+// With `table`: it is also filled, as the rows are written, with exactly what
+// io::ReadFeatureCsv reads back from the CSV (each value with the digits written, so that
+// an analysis of this table and one of the cached CSV give the same numbers), and callers
+// need not read the file they just wrote. A table needs action_units (InvalidArgument).
+Result<ExtractSummary> RunExtract(const ExtractOptions& options, const ProgressFn& progress = {}, io::FeatureTable* table = nullptr);
 
 }  // namespace mimicry::pipeline

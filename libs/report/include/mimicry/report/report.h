@@ -1,8 +1,9 @@
 // report: one self-contained, interactive HTML page of an analysis (docs/report.md).
 //
 // Input is what `mimicry analyze` wrote into its output folder (summary.json, lagmap.csv,
-// windows.csv, events.csv, rapport.csv, features/<id>.csv); nothing else is read, so a
-// report can be re-rendered from a finished (or cached, or merged) analysis at any time.
+// windows.csv, events.csv, rapport.csv, features/<id>.csv; audience.json, per_second.csv,
+// per_viewer.csv), from the folder or as handed over in memory by the run that wrote them;
+// nothing else is read, so a report can be re-rendered from a finished (or cached, or merged) analysis at any time.
 // The page opens offline: the chart library (Apache ECharts), the page's own script and
 // style and all data are inlined; it makes no network request.
 //
@@ -24,6 +25,11 @@ namespace mimicry::report {
 struct ReportOptions {
   // The analysis folder (holds summary.json and the tables).
   std::string analysis_dir;
+  // The folder's files already in memory, by name relative to it ("summary.json",
+  // "features/A.csv"): read from here instead of the folder, so that the run that just wrote
+  // them renders exactly those bytes without reading them back. Files not listed are read
+  // from the folder.
+  std::map<std::string, std::string> files;
   // Where to write the page; empty = <analysis_dir>/report.html.
   std::string out_path;
   // The chart library to inline: Apache ECharts' dist/echarts.min.js (the set-up fetches

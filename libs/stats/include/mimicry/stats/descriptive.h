@@ -29,6 +29,14 @@ double Quantile(std::span<const double> x, double p);
 // 1.4826 * median(|x - median(x)|) (R's mad()); NaN when there are no finite values.
 double Mad(std::span<const double> x);
 
+// The mean of the finite values with its two-sided 95% interval from Student's t
+// (mean +- t(0.975, n - 1) SD / sqrt(n)); the interval is NaN for fewer than two values.
+struct MeanInterval {
+  double mean, lo95, hi95;
+  int n;  // finite values
+};
+MeanInterval MeanWithInterval(std::span<const double> x);
+
 // The finite values of x, in order.
 std::vector<double> Finite(std::span<const double> x);
 
