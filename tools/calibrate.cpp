@@ -34,7 +34,7 @@
 
 #include <fmt/format.h>
 
-#include "mimicry/io/feature_table.h"
+#include "mimicry/schema/feature_table.h"
 #include "mimicry/pipeline/analyze.h"
 #include "mimicry/pipeline/synth.h"
 #include "mimicry/series/uniform.h"
@@ -199,14 +199,14 @@ void Power(Table& t, double len, int pairs, const mimicry::pipeline::AnalyzeOpti
   }
 }
 
-const TimeSeries* Face(const mimicry::io::FeatureTable& t, int id) {
+const TimeSeries* Face(const mimicry::schema::FeatureTable& t, int id) {
   auto it = t.faces.find(id);
   return it == t.faces.end() ? nullptr : &it->second;
 }
 
 void Real(Table& t, const std::string& dir, int pairs, const mimicry::pipeline::AnalyzeOptions& o) {
-  auto c = mimicry::io::ReadFeatureCsv(dir + "/c2015.csv");
-  auto m = mimicry::io::ReadFeatureCsv(dir + "/multi.csv");
+  auto c = mimicry::schema::ReadFeatureCsv(dir + "/c2015.csv");
+  auto m = mimicry::schema::ReadFeatureCsv(dir + "/multi.csv");
   if (!c.ok() || !m.ok()) {
     std::fprintf(stderr, "calibrate: %s: c2015.csv / multi.csv missing (bench/calibration.sh extracts them)\n", dir.c_str());
     return;

@@ -10,8 +10,12 @@ namespace mimicry::audience {
 
 std::vector<int> AnsweredBy(const std::vector<sync::ExprEvent>& stimulus, const std::vector<sync::ExprEvent>& viewer,
                             const sync::MatchOptions& match) {
-  std::vector<int> by(stimulus.size(), -1);
-  for (const auto& x : sync::MatchEvents(stimulus, viewer, match)) by[static_cast<size_t>(x.from)] = x.to;
+  return AnswerIndex(sync::MatchEvents(stimulus, viewer, match), stimulus.size());
+}
+
+std::vector<int> AnswerIndex(const std::vector<sync::Match>& matches, size_t stimulus_events) {
+  std::vector<int> by(stimulus_events, -1);
+  for (const auto& x : matches) by[static_cast<size_t>(x.from)] = x.to;
   return by;
 }
 

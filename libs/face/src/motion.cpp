@@ -1,5 +1,7 @@
 #include "mimicry/face/motion.h"
 
+#include "mimicry/schema/vocabulary.h"
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -20,9 +22,8 @@ constexpr int kAlign[] = {27, 28, 29, 30, 31, 33, 35, 36, 39, 42, 45};
 }  // namespace
 
 const std::array<const char*, kNumMotionRegions>& MotionRegionNames() {
-  static const std::array<const char*, kNumMotionRegions> names = {"brow_r", "brow_l", "glabella", "eye_r",
-                                                                   "eye_l",  "nose",   "mouth",    "chin"};
-  return names;
+  static_assert(schema::kNumRegions == kNumMotionRegions, "the regions are the vocabulary's");
+  return schema::kRegionNames;
 }
 
 Result<MotionModel> MotionModel::Create(const Face3D& face, const MotionOptions& options) {

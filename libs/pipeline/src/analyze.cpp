@@ -20,7 +20,7 @@
 #include "mimicry/core/csv.h"
 #include "mimicry/face/detector.h"
 #include "mimicry/face/expression.h"
-#include "mimicry/io/feature_table.h"
+#include "mimicry/schema/feature_table.h"
 #include "mimicry/io/series_table.h"
 #include "mimicry/io/frame_source.h"
 #include "mimicry/micro/spot.h"
@@ -70,7 +70,7 @@ struct Participant {
 // The participants of one session on one grid: sample k is at t0 + k / rate_hz; each
 // participant covers its own recording's span of it.
 struct Session {
-  std::vector<io::FeatureTable> tables;
+  std::vector<schema::FeatureTable> tables;
   std::vector<io::SeriesTable> series_tables;  // series inputs (AnalyzeOptions::series)
   bool series = false;
   std::vector<Participant> ps;
@@ -198,24 +198,6 @@ std::vector<sync::ExprEvent> MicroEvents(const series::Uniform& u) {
   return out;
 }
 
-// The face tracked longest; among faces tracked almost as long (>= 90%), the largest (the
-// nearest to the camera).
-const TimeSeries* MainFace(const io::FeatureTable& t, int* id) {
-  size_t most = 0;
-  for (const auto& [fid, s] : t.faces) most = std::max(most, s.size());
-  const TimeSeries* best = nullptr;
-  double best_size = -1;
-  for (const auto& [fid, s] : t.faces) {
-    if (s.size() * 10 < most * 9) continue;
-    std::vector<double> sz;
-    const int cs = s.ChannelIndex("face_size");
-    for (size_t k = 0; k < s.size(); k += 10)
-      if (std::isfinite(s.value(k, static_cast<size_t>(cs)))) sz.push_back(s.value(k, static_cast<size_t>(cs)));
-    const double med = sz.empty() ? 0.0 : stats::Median(sz);
-    if (best == nullptr || med > best_size) best = &s, *id = fid, best_size = med;
-  }
-  return best;
-}
 
 // Inputs -> participants (one per recording, or the faces of one recording, left to right).
 Status NamesAndOffsets(const AnalyzeOptions& o, Session& session);
@@ -356,7 +338,7 @@ Status ReadParticipants(const AnalyzeOptions& o, const AnalyzeProgress& progress
   } else {
     for (size_t i = 0; i < tables.size(); ++i) {
       int id = 0;
-      const TimeSeries* best = MainFace(tables[i], &id);
+      const TimeSeries* best = internal::MainFace(tables[i], &id);
       if (best == nullptr || best->empty()) return InvalidInput(o.inputs[i] + ": no frames with a face");
       Participant p;
       p.source = o.inputs[i];
@@ -1302,24 +1284,23 @@ LightStat Light(const Participant& a, const Participant& b, size_t len, const An
   return st;
 }
 
-}  // namespace
+// One session of a --sessions study: its participants loaded once, and its own analysis.
+struct LoadedSession {
+  std::string name;
+  Session s;
+  std::vector<AnalyzeResult::Pair> found;  // the session's own analysis (surrogate p per pair)
+};
 
-Result<AnalyzeResult> RunSessions(const AnalyzeOptions& given, const AnalyzeProgress& progress) {
-  AnalyzeOptions o = given;  // the clock's rate may come from series inputs
-  const auto t_start = Clock::now();
+// Every session analysed on its own into OUT/<session>/ (text gets each one's summary); the
+// first session's clock rate becomes o.rate_hz, and every other must share it.
+Result<std::vector<LoadedSession>> AnalyzeEachSession(AnalyzeOptions& o, const AnalyzeProgress& progress, std::string& text) {
   std::vector<std::string> order;
   std::map<std::string, std::vector<AnalyzeOptions::SessionInput>> by;
   for (const auto& si : o.sessions) {
     if (!by.count(si.session)) order.push_back(si.session);
     by[si.session].push_back(si);
   }
-  struct Loaded {
-    std::string name;
-    Session s;
-    std::vector<AnalyzeResult::Pair> found;  // the session's own analysis (surrogate p per pair)
-  };
-  std::vector<Loaded> all;
-  std::string text;
+  std::vector<LoadedSession> all;
   for (size_t k = 0; k < order.size(); ++k) {
     AnalyzeOptions sub = o;
     sub.sessions.clear();
@@ -1349,97 +1330,139 @@ Result<AnalyzeResult> RunSessions(const AnalyzeOptions& given, const AnalyzeProg
     if (sub.rate_hz != o.rate_hz)
       return InvalidInput(fmt::format("session {}: its series are {} Hz, session {}'s {} Hz; pseudo-pairs need one rate", order[k],
                                       sub.rate_hz, order[0], o.rate_hz));
-    all.push_back({order[k], std::move(s).value()});
+    all.push_back({order[k], std::move(s).value(), {}});
     for (const auto& f : r->found) all.back().found.push_back(f);
   }
-  // Pseudo-pairs: for each session's pair of roles (X, Y), X of this session with Y of every
-  // other session, and Y of this session with X of every other one.
+  return all;
+}
+
+// Participants X and Y cut to their shared span, from its start; returns its length.
+size_t SharedSpan(Participant& x, Participant& y, double rate_hz) {
+  const int64_t k0 = std::max(x.k0, y.k0), k1 = std::min(x.k1(), y.k1());
+  for (Participant* p : {&x, &y}) {
+    const int64_t skip = k0 - p->k0;
+    for (auto& c : p->prep.data) c.erase(c.begin(), c.begin() + skip);
+    for (auto& c : p->u.data) c.erase(c.begin(), c.begin() + skip);
+    if (!p->grid.empty()) p->grid.erase(p->grid.begin(), p->grid.begin() + skip);
+    if (!p->rmea_series.empty()) p->rmea_series.erase(p->rmea_series.begin(), p->rmea_series.begin() + skip);
+    p->u.t0_s += static_cast<double>(skip) / rate_hz;
+  }
+  return static_cast<size_t>(k1 - k0);
+}
+
+// The real pair X, Y of session i against its pseudo-pairs: X of this session with Y of every
+// other session, and Y of this session with X of every other one. Fills rec (for the group
+// summaries) and appends one line to text.
+json PseudoPairJson(const AnalyzeOptions& o, const std::vector<LoadedSession>& all, size_t i, const Participant& X,
+                    const Participant& Y, const std::string& group, DyadRecord& rec, std::string& text) {
   auto find = [](const Session& s, const std::string& id) -> const Participant* {
     for (const auto& p : s.ps)
       if (p.id == id) return &p;
     return nullptr;
   };
-  json jp = json::array();
-  std::vector<DyadRecord> dyads;
+  Participant Xs = X, Ys = Y;
+  const size_t span = SharedSpan(Xs, Ys, o.rate_hz);
+  // The real pair's rMEA value comes from its session's own analysis (found below).
+  const LightStat obs = Light(Xs, Ys, span, o, false);
+  std::vector<LightStat> null;
+  std::vector<std::string> keys;  // "<X's session>/<X>|<Y's session>/<Y>"
+  for (size_t j = 0; j < all.size(); ++j) {
+    if (j == i) continue;
+    const Session& sj = all[j].s;
+    if (const Participant* Yj = find(sj, Y.id)) {
+      null.push_back(Light(X, *Yj, std::min(X.n(), Yj->n()), o));
+      keys.push_back(all[i].name + "/" + X.id + "|" + all[j].name + "/" + Y.id);
+    }
+    if (const Participant* Xj = find(sj, X.id)) {
+      null.push_back(Light(*Xj, Y, std::min(Xj->n(), Y.n()), o));
+      keys.push_back(all[j].name + "/" + X.id + "|" + all[i].name + "/" + Y.id);
+    }
+  }
+  auto test = [&](auto get, double observed) {
+    std::vector<double> v;
+    for (const auto& s : null) v.push_back(get(s));
+    const sync::Chance c = sync::ChanceOf(v);
+    return json{{"observed", Num(observed)},
+                {"pseudo_mean", Num(c.mean)},
+                {"pseudo_pairs", c.n},
+                {"chance", ChanceJson(c)},
+                {"p", Num(stats::UpperP(observed, v))}};
+  };
+  json pj = {{"session", all[i].name},
+             {"group", group},
+             {"a", X.id},
+             {"b", Y.id},
+             {"synchrony", test([](const LightStat& s) { return s.peak; }, obs.peak)}};
+  pj["mimicry_a_to_b"] = test([](const LightStat& s) { return static_cast<double>(s.answers_ab); }, obs.answers_ab);
+  pj["mimicry_b_to_a"] = test([](const LightStat& s) { return static_cast<double>(s.answers_ba); }, obs.answers_ba);
+  rec.session = all[i].name;
+  rec.group = group;
+  rec.observed = obs.peak;
+  for (const auto& st : null)
+    rec.pseudo.push_back(st.peak), rec.rmea_pseudo.push_back(st.rmea_grand), rec.rmea_pseudo_profiles.push_back(st.rmea_profile);
+  rec.pseudo_keys = keys;
+  rec.pseudo_p = stats::UpperP(obs.peak, rec.pseudo);
+  for (const auto& f : all[i].found)
+    if (f.a == X.id && f.b == Y.id) {
+      rec.surrogate_p = f.result.coupling.pooled.peak_p;
+      pj["synchrony"]["surrogate_p"] = Num(rec.surrogate_p);
+      if (f.rmea) {
+        rec.rmea_grand = f.rmea->grand_average;
+        rec.rmea_profile = LagProfile(*f.rmea);
+      }
+    }
+  if (o.rmea.enabled) pj["rmea_grand_average"] = test([](const LightStat& s) { return s.rmea_grand; }, rec.rmea_grand);
+  auto pv = [](const json& t) { return FmtP(t["p"].is_number() ? t["p"].get<double>() : kNaN); };
+  text += fmt::format("  pseudo-pairs, session {} {} & {}: synchrony {}, answers {}->{} {}, {}->{} {}{} ({})\n", all[i].name, X.id,
+                      Y.id, pv(pj["synchrony"]), X.id, Y.id, pv(pj["mimicry_a_to_b"]), Y.id, X.id, pv(pj["mimicry_b_to_a"]),
+                      o.rmea.enabled ? ", rMEA grand average " + pv(pj["rmea_grand_average"]) : "", Plural(null.size(), "pseudo-pair"));
+  return pj;
+}
+
+// One line per group of sessions.json's "groups".
+std::string GroupsText(const json& groups) {
+  std::string text;
+  auto f = [](const json& v, int d) { return v.is_number() ? fmt::format("{:.{}f}", v.get<double>(), d) : std::string("-"); };
+  auto pct = [](const json& v) { return v.is_number() ? fmt::format("{:.0f}%", 100 * v.get<double>()) : std::string("-"); };
+  for (const auto& [g, jg] : groups.items()) {
+    const json& sy = jg["synchrony"];
+    text += fmt::format("  group {}: {}, synchrony {} (pseudo-pairs {}), {} above their pseudo-pairs' mean, {} above their 95th "
+                        "percentile, {} with surrogate p < 0.05, Cohen's d {}",
+                        g, Plural(static_cast<size_t>(jg["dyads"].get<int>()), "dyad"), f(sy["mean"], 3), f(sy["pseudo_mean"], 3),
+                        pct(sy["share_above_pseudo_mean"]), pct(sy["share_above_pseudo_95"]), pct(sy["share_surrogate_p_below_05"]),
+                        f(sy["cohens_d"], 2));
+    if (jg.contains("rmea"))
+      text += fmt::format("; rMEA grand average {} (pseudo {}), d {}, {}% of lags above pseudo", f(jg["rmea"]["grand_average_mean"], 4),
+                          f(jg["rmea"]["pseudo_grand_average_mean"], 4), f(jg["rmea"]["cohens_d"], 2),
+                          f(jg["rmea"]["percent_lags_above_pseudo"], 0));
+    text += "\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+Result<AnalyzeResult> RunSessions(const AnalyzeOptions& given, const AnalyzeProgress& progress) {
+  AnalyzeOptions o = given;  // the clock's rate may come from series inputs
+  const auto t_start = Clock::now();
+  std::string text;
+  auto loaded = AnalyzeEachSession(o, progress, text);
+  if (!loaded.ok()) return loaded.status();
+  const std::vector<LoadedSession>& all = *loaded;
   std::map<std::string, std::string> group_of;
   bool grouped = false;
   for (const auto& si : o.sessions) group_of[si.session] = si.group, grouped |= !si.group.empty();
+  json jp = json::array();
+  std::vector<DyadRecord> dyads;
+  std::vector<std::string> order;
   for (size_t i = 0; i < all.size(); ++i) {
+    order.push_back(all[i].name);
     const Session& si = all[i].s;
     for (size_t x = 0; x < si.ps.size(); ++x)
       for (size_t y = x + 1; y < si.ps.size(); ++y) {
-        const Participant& X = si.ps[x];
-        const Participant& Y = si.ps[y];
-        // The real pair on its shared span, from the start of that span.
-        const int64_t k0 = std::max(X.k0, Y.k0), k1 = std::min(X.k1(), Y.k1());
-        Participant Xs = X, Ys = Y;
-        for (Participant* p : {&Xs, &Ys}) {
-          const int64_t skip = k0 - p->k0;
-          for (auto& c : p->prep.data) c.erase(c.begin(), c.begin() + skip);
-          for (auto& c : p->u.data) c.erase(c.begin(), c.begin() + skip);
-          if (!p->grid.empty()) p->grid.erase(p->grid.begin(), p->grid.begin() + skip);
-          if (!p->rmea_series.empty()) p->rmea_series.erase(p->rmea_series.begin(), p->rmea_series.begin() + skip);
-          p->u.t0_s += static_cast<double>(skip) / o.rate_hz;
-        }
-        // The real pair's rMEA value comes from its session's own analysis (found below).
-        const LightStat obs = Light(Xs, Ys, static_cast<size_t>(k1 - k0), o, false);
-        std::vector<LightStat> null;
-        std::vector<std::string> keys;  // "<X's session>/<X>|<Y's session>/<Y>"
-        for (size_t j = 0; j < all.size(); ++j) {
-          if (j == i) continue;
-          const Session& sj = all[j].s;
-          if (const Participant* Yj = find(sj, Y.id)) {
-            null.push_back(Light(X, *Yj, std::min(X.n(), Yj->n()), o));
-            keys.push_back(all[i].name + "/" + X.id + "|" + all[j].name + "/" + Y.id);
-          }
-          if (const Participant* Xj = find(sj, X.id)) {
-            null.push_back(Light(*Xj, Y, std::min(Xj->n(), Y.n()), o));
-            keys.push_back(all[j].name + "/" + X.id + "|" + all[i].name + "/" + Y.id);
-          }
-        }
-        auto test = [&](auto get, double observed) {
-          std::vector<double> v;
-          for (const auto& s : null) v.push_back(get(s));
-          const sync::Chance c = sync::ChanceOf(v);
-          return json{{"observed", Num(observed)},
-                      {"pseudo_mean", Num(c.mean)},
-                      {"pseudo_pairs", c.n},
-                      {"chance", ChanceJson(c)},
-                      {"p", Num(stats::UpperP(observed, v))}};
-        };
-        json pj = {{"session", all[i].name},
-                   {"group", group_of[all[i].name]},
-                   {"a", X.id},
-                   {"b", Y.id},
-                   {"synchrony", test([](const LightStat& s) { return s.peak; }, obs.peak)}};
-        pj["mimicry_a_to_b"] = test([](const LightStat& s) { return static_cast<double>(s.answers_ab); }, obs.answers_ab);
-        pj["mimicry_b_to_a"] = test([](const LightStat& s) { return static_cast<double>(s.answers_ba); }, obs.answers_ba);
         DyadRecord rec;
-        rec.session = all[i].name;
-        rec.group = group_of[all[i].name];
-        rec.observed = obs.peak;
-        for (const auto& st : null)
-          rec.pseudo.push_back(st.peak), rec.rmea_pseudo.push_back(st.rmea_grand), rec.rmea_pseudo_profiles.push_back(st.rmea_profile);
-        rec.pseudo_keys = keys;
-        rec.pseudo_p = stats::UpperP(obs.peak, rec.pseudo);
-        for (const auto& f : all[i].found)
-          if (f.a == X.id && f.b == Y.id) {
-            rec.surrogate_p = f.result.coupling.pooled.peak_p;
-            pj["synchrony"]["surrogate_p"] = Num(rec.surrogate_p);
-            if (f.rmea) {
-              rec.rmea_grand = f.rmea->grand_average;
-              rec.rmea_profile = LagProfile(*f.rmea);
-            }
-          }
-        if (o.rmea.enabled) pj["rmea_grand_average"] = test([](const LightStat& s) { return s.rmea_grand; }, rec.rmea_grand);
+        jp.push_back(PseudoPairJson(o, all, i, si.ps[x], si.ps[y], group_of[all[i].name], rec, text));
         dyads.push_back(rec);
-        jp.push_back(pj);
-        const auto& last = jp.back();
-        auto pv = [](const json& t) { return FmtP(t["p"].is_number() ? t["p"].get<double>() : kNaN); };
-        text += fmt::format("  pseudo-pairs, session {} {} & {}: synchrony {}, answers {}->{} {}, {}->{} {}{} ({})\n", all[i].name,
-                            X.id, Y.id, pv(last["synchrony"]), X.id, Y.id, pv(last["mimicry_a_to_b"]), Y.id, X.id,
-                            pv(last["mimicry_b_to_a"]), o.rmea.enabled ? ", rMEA grand average " + pv(last["rmea_grand_average"]) : "",
-                            Plural(null.size(), "pseudo-pair"));
       }
   }
   json j;
@@ -1450,24 +1473,7 @@ Result<AnalyzeResult> RunSessions(const AnalyzeOptions& given, const AnalyzeProg
   j["pairs"] = jp;
   if (grouped || o.rmea.enabled) {
     j["groups"] = GroupsJson(dyads, o.rmea.enabled);
-    for (const auto& [g, jg] : j["groups"].items()) {
-      const json& sy = jg["synchrony"];
-      auto f = [](const json& v, int d) { return v.is_number() ? fmt::format("{:.{}f}", v.get<double>(), d) : std::string("-"); };
-      auto pct = [](const json& v) { return v.is_number() ? fmt::format("{:.0f}%", 100 * v.get<double>()) : std::string("-"); };
-      text += fmt::format("  group {}: {}, synchrony {} (pseudo-pairs {}), {} above their pseudo-pairs' mean, {} above their 95th "
-                          "percentile, {} with surrogate p < 0.05, Cohen's d {}",
-                          g, Plural(static_cast<size_t>(jg["dyads"].get<int>()), "dyad"), f(sy["mean"], 3), f(sy["pseudo_mean"], 3), pct(sy["share_above_pseudo_mean"]),
-                          pct(sy["share_above_pseudo_95"]),
-                          sy["share_surrogate_p_below_05"].is_number()
-                              ? fmt::format("{:.0f}%", 100 * sy["share_surrogate_p_below_05"].get<double>())
-                              : "-",
-                          f(sy["cohens_d"], 2));
-      if (jg.contains("rmea"))
-        text += fmt::format("; rMEA grand average {} (pseudo {}), d {}, {}% of lags above pseudo", f(jg["rmea"]["grand_average_mean"], 4),
-                            f(jg["rmea"]["pseudo_grand_average_mean"], 4), f(jg["rmea"]["cohens_d"], 2),
-                            f(jg["rmea"]["percent_lags_above_pseudo"], 0));
-      text += "\n";
-    }
+    text += GroupsText(j["groups"]);
   }
   j["method"] = "pseudo-pairs: one role's participant from one session with the other role's from another "
                 "(roles = participant ids), each pair's first min(length) samples on its own clock; "

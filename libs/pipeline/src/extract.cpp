@@ -22,6 +22,8 @@
 #include "mimicry/face/motion.h"
 #include "mimicry/face/pose.h"
 #include "mimicry/face/stream.h"
+#include "feature_row.h"
+#include "mimicry/schema/vocabulary.h"
 
 #ifndef MIMICRY_DEFAULT_MODELS_DIR
 #define MIMICRY_DEFAULT_MODELS_DIR ""
@@ -200,12 +202,14 @@ void WriteHeader(std::string& buf, bool aus, bool feats, bool energy) {
     for (int au : face::kAuCodes) fmt::format_to(std::back_inserter(buf), ",AU{:02d}_c", au);
     for (int au : face::kSidedAus) fmt::format_to(std::back_inserter(buf), ",AU{:02d}_r_L,AU{:02d}_r_R", au, au);
     for (const char* e : face::kEmotionNames) fmt::format_to(std::back_inserter(buf), ",emo_{}", e);
-    buf += ",emo_neutral,valence,expressiveness,head_nod,head_shake";
+    buf += ",emo_neutral,valence,expressiveness";
+    for (const char* g : schema::kGestureNames) fmt::format_to(std::back_inserter(buf), ",{}", g);
     for (const char* n : face::MotionRegionNames()) fmt::format_to(std::back_inserter(buf), ",mot_{}", n);
     if (feats)
       for (const char* n : face::AuFeatureNames()) fmt::format_to(std::back_inserter(buf), ",feat_{}", n);
   }
-  if (energy) buf += ",me_head,me_body,me_total";
+  if (energy)
+    for (const char* n : schema::kMotionEnergyNames) fmt::format_to(std::back_inserter(buf), ",{}", n);
   buf += '\n';
 }
 
@@ -390,12 +394,12 @@ double Written(double v, int digits) {
   return std::strtod(buf, nullptr);
 }
 
-// The in-memory copy of the rows, as io::ReadFeatureCsv would read them from the CSV.
+// The in-memory copy of the rows, as schema::ReadFeatureCsv would read them from the CSV.
 struct MemoryTable {
-  io::FeatureTable* table = nullptr;
+  schema::FeatureTable* table = nullptr;
   int64_t line = 1;  // the CSV's line of the row (the header is line 1)
   Status status;     // the first row the reader would have refused
-  std::vector<double> v = std::vector<double>(io::kFeatureChannels);
+  std::vector<double> v = std::vector<double>(schema::kFeatureChannels);
 };
 
 void AddToMemory(MemoryTable& m, const Record& r, const face::ScoredFace* sc, bool energy) {
@@ -403,19 +407,8 @@ void AddToMemory(MemoryTable& m, const Record& r, const face::ScoredFace* sc, bo
   if (m.table == nullptr) return;
   ++m.table->rows;
   if (r.face_id < 0 || !r.success || !m.status.ok()) return;  // the reader keeps success = 1 rows
-  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  size_t k = 0;
-  for (int a = 0; a < face::kNumAus; ++a) m.v[k++] = sc ? Written(sc->aus.r[static_cast<size_t>(a)], 2) : kNaN;
-  for (int a = 0; a < 3; ++a) m.v[k++] = Written(r.pose.r_rad[a], 4);
-  m.v[k++] = Written(r.lm[27].x, 2);  // face_x, face_size: from the landmarks as written
-  m.v[k++] = std::hypot(Written(r.lm[45].x, 2) - Written(r.lm[36].x, 2), Written(r.lm[45].y, 2) - Written(r.lm[36].y, 2));
-  for (float x : r.motion) m.v[k++] = sc ? Written(x, 2) : kNaN;
-  for (float x : {r.energy.head, r.energy.body, r.energy.total}) m.v[k++] = energy ? Written(x, 3) : kNaN;
-  for (size_t s = 0; s < face::kSidedAus.size(); ++s) {
-    m.v[k++] = sc ? Written(sc->aus.left[s], 2) : kNaN;
-    m.v[k++] = sc ? Written(sc->aus.right[s], 2) : kNaN;
-  }
-  m.status = io::AppendFeatureRow(*m.table, r.face_id, Timestamp::FromSeconds(Written(r.ts, 6)), m.v,
+  internal::FeatureRow({r.pose, r.lm, r.motion, r.energy, sc, energy}, Written, m.v);
+  m.status = schema::AppendFeatureRow(*m.table, r.face_id, Timestamp::FromSeconds(Written(r.ts, 6)), m.v,
                                   m.table->path + ": line " + std::to_string(m.line));
 }
 
@@ -489,9 +482,119 @@ std::thread StartDecoder(io::FrameSource& source, FrameQueue& queue) {
   });
 }
 
+// The per-stream face options of an extraction of a source with this frame size.
+face::FaceStreamOptions StreamOptionsFor(const ExtractOptions& o, const io::SourceInfo& info, bool offline,
+                                         const std::optional<face::AuBaseline>& baseline_in) {
+  face::FaceStreamOptions so;
+  so.tracker = o.tracker;
+  so.tracker.new_face_score = o.min_detection_score;
+  so.width = info.width, so.height = info.height;
+  so.fx = o.fx, so.fy = o.fy, so.cx = o.cx, so.cy = o.cy;
+  so.action_units = o.action_units;
+  so.score = o.action_units && !offline;
+  so.baseline = o.baseline;
+  if (!offline) so.baseline_in = baseline_in;  // offline: it replaces the fitted neutral later
+  so.baseline_face = o.baseline_face >= 0 ? o.baseline_face : 0;
+  so.motion_energy = o.motion_energy;
+  so.motion_energy_options = o.motion_energy_options;
+  return so;
+}
+
+// What the pass over the frames found.
+struct FramePass {
+  ExtractSummary sum;
+  Status status;  // the decoder's or the face stream's error, if one stopped the pass
+  std::map<int, int64_t> frames_per_face;
+  // Offline mode: each face's measured features and poses, for the neutral fit.
+  std::map<int, std::vector<face::AuFeatures>> face_features;
+  std::map<int, std::vector<face::HeadPose>> face_poses;
+  bool spill_ok = true;
+};
+
+// Every frame through the face stream: rows into out/mem, or (offline) records into spill.
+FramePass PassOverFrames(io::FrameSource& source, face::FaceStream& stream, const ExtractOptions& o, bool offline, TableOut& out,
+                         MemoryTable& mem, std::FILE* spill, const ProgressFn& progress, Clock::time_point t0) {
+  FramePass pass;
+  const io::SourceInfo info = source.info();
+  // Expected span of input time, for the progress ETA: from --start to --end or the
+  // declared duration, whichever comes first.
+  double stop = info.declared_duration_s;
+  if (o.input.end_s > 0) stop = stop > 0 ? std::min(stop, o.input.end_s) : o.input.end_s;
+  const double expected = stop - o.input.start_s;
+  auto emit = [&](const Record& rec, const face::ScoredFace* sc) {
+    if (offline) pass.spill_ok = pass.spill_ok && std::fwrite(&rec, sizeof rec, 1, spill) == 1;
+    else AppendRow(out, mem, rec, sc, o);
+  };
+  FrameQueue queue;
+  std::thread decoder = StartDecoder(source, queue);
+  auto last_progress = Clock::now();
+  while (true) {
+    FrameQueue::Item it = queue.Pop();
+    if (it.end) {
+      pass.status = it.status;
+      break;
+    }
+    if (stream.NeedsColor()) io::EnsureBgr(it.frame);
+    auto faces = stream.Process(it.frame.bgr, it.frame.gray, it.frame.pts);
+    if (!faces.ok()) {
+      pass.status = faces.status();
+      break;
+    }
+    bool any = false;
+    for (const auto& f : faces->faces) {
+      any = any || f.success;
+      if (f.success) ++pass.frames_per_face[f.face_id];
+      if (offline && f.measured) pass.face_features[f.face_id].push_back(f.features), pass.face_poses[f.face_id].push_back(f.pose);
+      emit(RecordOf(it.frame, f), f.scored ? &*f.scored : nullptr);
+    }
+    if (faces->faces.empty()) {
+      // No face tracked in this frame: one row that says so.
+      Record none;
+      none.frame = it.frame.index + 1;
+      none.ts = it.frame.pts.seconds();
+      emit(none, nullptr);
+    }
+    if (any) ++pass.sum.frames_with_face;
+    ++pass.sum.frames;
+    out.Flush(1 << 19);
+    if (progress && Clock::now() - last_progress > std::chrono::milliseconds(250)) {
+      last_progress = Clock::now();
+      progress({pass.sum.frames, it.frame.pts.seconds(), expected, std::chrono::duration<double>(last_progress - t0).count()});
+    }
+  }
+  queue.Stop();
+  // Unblock a decoder waiting on a full queue, then join it.
+  decoder.join();
+  return pass;
+}
+
+// The face the baseline options refer to: --baseline-face, else the face with the most frames.
+int BaselineFace(const ExtractOptions& o, const std::map<int, int64_t>& frames_per_face) {
+  int bface = o.baseline_face;
+  if (bface < 0) {
+    int64_t best = -1;
+    for (const auto& [id, n] : frames_per_face)
+      if (n > best) best = n, bface = id;
+  }
+  return bface;
+}
+
+// The metadata JSON, written whole or not at all.
+Status WriteMetadataFile(const std::string& path, const nlohmann::json& j) {
+  const std::string part = path + ".part";
+  std::ofstream mj(part);
+  mj << j.dump(2) << "\n";
+  mj.close();
+  if (!mj || std::rename(part.c_str(), path.c_str()) != 0) {
+    std::remove(part.c_str());
+    return OutputError(path + ": cannot write");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
-Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& progress, io::FeatureTable* table) {
+Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& progress, schema::FeatureTable* table) {
   const auto t0 = Clock::now();
   // Two threads already share the cores (decoding, faces); OpenCV's own worker pool
   // would only contend with them. Set once per process: changing OpenCV's pool while
@@ -508,10 +611,7 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
   const std::string models_dir = o.models_dir.empty() ? DefaultModelsDir() : o.models_dir;
   face::DetectorOptions dopt;
   dopt.kind = o.detector;
-  face::FaceStreamOptions so;
-  so.tracker = o.tracker;
-  so.tracker.new_face_score = o.min_detection_score;
-  dopt.min_score = std::min(so.tracker.new_face_score, so.tracker.confirm_score);
+  dopt.min_score = std::min(o.min_detection_score, o.tracker.confirm_score);
   auto models = LoadFaceModels(models_dir, dopt);
   if (!models.ok()) return models.status();
   std::optional<face::AuBaseline> baseline_in;
@@ -527,25 +627,15 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
   if (o.input.start_s > 0 && info.declared_duration_s > 0 && o.input.start_s >= info.declared_duration_s)
     return InvalidArgument(fmt::format("{}: --start {:g} s is past the end of the video ({:.1f} s)", info.path, o.input.start_s,
                                        info.declared_duration_s));
-
   const bool offline = aus && o.baseline_mode == ExtractOptions::Baseline::kOffline;
-  so.width = info.width, so.height = info.height;
-  so.fx = o.fx, so.fy = o.fy, so.cx = o.cx, so.cy = o.cy;
-  so.action_units = aus;
-  so.score = aus && !offline;
-  so.baseline = o.baseline;
-  if (!offline) so.baseline_in = baseline_in;  // offline: it replaces the fitted neutral below
-  so.baseline_face = o.baseline_face >= 0 ? o.baseline_face : 0;
-  so.motion_energy = o.motion_energy;
-  so.motion_energy_options = o.motion_energy_options;
-  auto stream = face::FaceStream::Create(*models, so);
+  auto stream = face::FaceStream::Create(*models, StreamOptionsFor(o, info, offline, baseline_in));
   if (!stream.ok()) return stream.status();
 
   TableOut out;
   MIMICRY_RETURN_IF_ERROR(OpenTable(o.output_csv, out));
   MemoryTable mem;
   if (table != nullptr) {
-    *table = io::FeatureTable{};
+    *table = schema::FeatureTable{};
     table->path = o.output_csv;
     table->format = "mimicry";
     mem.table = table;
@@ -558,93 +648,27 @@ Result<ExtractSummary> RunExtract(const ExtractOptions& o, const ProgressFn& pro
     (void)CloseTable(out, false);
     return OutputError(std::string("extract: cannot create a temporary file: ") + std::strerror(errno));
   }
-  std::map<int, std::vector<face::AuFeatures>> face_features;
-  std::map<int, std::vector<face::HeadPose>> face_poses;
-
-  FrameQueue queue;
-  std::thread decoder = StartDecoder(**source, queue);
-  ExtractSummary sum;
-  Status status;
-  std::map<int, int64_t> frames_per_face;
-  auto last_progress = Clock::now();
-  // Expected span of input time, for the progress ETA: from --start to --end or the
-  // declared duration, whichever comes first.
-  double stop = info.declared_duration_s;
-  if (o.input.end_s > 0) stop = stop > 0 ? std::min(stop, o.input.end_s) : o.input.end_s;
-  const double expected = stop - o.input.start_s;
-  bool spill_ok = true;
-  auto emit = [&](const Record& rec, const face::ScoredFace* sc) {
-    if (offline) spill_ok = spill_ok && std::fwrite(&rec, sizeof rec, 1, spill) == 1;
-    else AppendRow(out, mem, rec, sc, o);
-  };
-  while (true) {
-    FrameQueue::Item it = queue.Pop();
-    if (it.end) {
-      status = it.status;
-      break;
-    }
-    if ((*stream)->NeedsColor()) io::EnsureBgr(it.frame);
-    auto faces = (*stream)->Process(it.frame.bgr, it.frame.gray, it.frame.pts);
-    if (!faces.ok()) {
-      status = faces.status();
-      break;
-    }
-    bool any = false;
-    for (const auto& f : faces->faces) {
-      any = any || f.success;
-      if (f.success) ++frames_per_face[f.face_id];
-      if (offline && f.measured) face_features[f.face_id].push_back(f.features), face_poses[f.face_id].push_back(f.pose);
-      emit(RecordOf(it.frame, f), f.scored ? &*f.scored : nullptr);
-    }
-    if (faces->faces.empty()) {
-      // No face tracked in this frame: one row that says so.
-      Record none;
-      none.frame = it.frame.index + 1;
-      none.ts = it.frame.pts.seconds();
-      emit(none, nullptr);
-    }
-    if (any) ++sum.frames_with_face;
-    ++sum.frames;
-    out.Flush(1 << 19);
-    if (progress && Clock::now() - last_progress > std::chrono::milliseconds(250)) {
-      last_progress = Clock::now();
-      progress({sum.frames, it.frame.pts.seconds(), expected, std::chrono::duration<double>(last_progress - t0).count()});
-    }
-  }
-  queue.Stop();
-  // Unblock a decoder waiting on a full queue, then join it.
-  decoder.join();
-
-  // The face the baseline options refer to.
-  int bface = o.baseline_face;
-  if (bface < 0) {
-    int64_t best = -1;
-    for (const auto& [id, n] : frames_per_face)
-      if (n > best) best = n, bface = id;
-  }
+  FramePass pass = PassOverFrames(**source, **stream, o, offline, out, mem, spill, progress, t0);
+  const int bface = BaselineFace(o, pass.frames_per_face);
   std::map<int, face::AuBaseline> baselines;
   Status spilled;
   if (offline)
-    spilled = ScoreSpilled(spill, spill_ok, *(*stream)->au_model(), o, face_features, face_poses, baseline_in, bface, baselines, out, mem);
+    spilled = ScoreSpilled(spill, pass.spill_ok, *(*stream)->au_model(), o, pass.face_features, pass.face_poses, baseline_in, bface,
+                           baselines, out, mem);
   else if (aus)
     baselines = (*stream)->Baselines();
   MIMICRY_RETURN_IF_ERROR(CloseTable(out, spilled.ok()));
 
+  ExtractSummary& sum = pass.sum;
   sum.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
   sum.fps = sum.wall_s > 0 ? static_cast<double>(sum.frames) / sum.wall_s : 0;
-  sum.faces = static_cast<int>(frames_per_face.size());
+  sum.faces = static_cast<int>(pass.frames_per_face.size());
   sum.csv_path = o.output_csv;
   sum.metadata_path = MetaPathFor(o);
-  const nlohmann::json j = Metadata(o, models_dir, *models, info, **stream, sum, frames_per_face, baselines, bface, offline, status);
-  const std::string meta_part = sum.metadata_path + ".part";
-  std::ofstream mj(meta_part);
-  mj << j.dump(2) << "\n";
-  mj.close();
-  if (!mj || std::rename(meta_part.c_str(), sum.metadata_path.c_str()) != 0) {
-    std::remove(meta_part.c_str());
-    return OutputError(sum.metadata_path + ": cannot write");
-  }
-  if (!status.ok()) return status;
+  MIMICRY_RETURN_IF_ERROR(WriteMetadataFile(
+      sum.metadata_path,
+      Metadata(o, models_dir, *models, info, **stream, sum, pass.frames_per_face, baselines, bface, offline, pass.status)));
+  if (!pass.status.ok()) return pass.status;
   MIMICRY_RETURN_IF_ERROR(mem.status);
   if (!o.baseline_out.empty()) {
     const auto b = baselines.find(bface);

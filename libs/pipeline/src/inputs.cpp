@@ -12,6 +12,7 @@
 #include "mimicry/face/detector.h"
 #include "mimicry/face/expression.h"
 #include "mimicry/face/facs.h"
+#include "mimicry/stats/descriptive.h"
 #include "mimicry/sync/events.h"
 
 namespace mimicry::pipeline::internal {
@@ -164,11 +165,11 @@ std::string CacheKey(const std::string& path, const ExtractOptions& e) {
 // Reads one input: a feature CSV as is, a video through extract (its table kept in memory
 // as written), cached under OUT/extract/<name>.csv and read from there on a later run only
 // when its metadata holds the same CacheKey.
-Result<io::FeatureTable> LoadInput(const std::string& path, const std::string& out_dir, const ExtractOptions& extract,
+Result<schema::FeatureTable> LoadInput(const std::string& path, const std::string& out_dir, const ExtractOptions& extract,
                                    const std::string& cache_name, const StageProgress& progress) {
   std::string ext = fs::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (ext == ".csv") return io::ReadFeatureCsv(path);
+  if (ext == ".csv") return schema::ReadFeatureCsv(path);
   std::error_code ec;
   if (!fs::exists(path, ec)) return NotFound(path + ": no such file");
   const fs::path cache = fs::path(out_dir) / "extract" / ((cache_name.empty() ? fs::path(path).stem().string() : cache_name) + ".csv");
@@ -192,7 +193,7 @@ Result<io::FeatureTable> LoadInput(const std::string& path, const std::string& o
     e.metadata_json.clear();
     e.cache_key = key;
     const std::string stage = "extracting " + fs::path(path).filename().string();
-    io::FeatureTable table;  // the rows as written: the CSV is not read back
+    schema::FeatureTable table;  // the rows as written: the CSV is not read back
     auto r = RunExtract(
         e,
         [&](const ExtractProgress& p) {
@@ -203,7 +204,26 @@ Result<io::FeatureTable> LoadInput(const std::string& path, const std::string& o
     if (r->frames_with_face == 0) return NoFace(path + ": no face found");
     return table;
   }
-  return io::ReadFeatureCsv(cache.string());
+  return schema::ReadFeatureCsv(cache.string());
+}
+
+const TimeSeries* MainFace(const schema::FeatureTable& t, int* id) {
+  size_t most = 0;
+  for (const auto& [fid, s] : t.faces) most = std::max(most, s.size());
+  const TimeSeries* best = nullptr;
+  double best_size = -1;
+  for (const auto& [fid, s] : t.faces) {
+    if (s.empty() || s.size() * 10 < most * 9) continue;
+    std::vector<double> sz;
+    for (size_t k = 0; k < s.size(); k += 10) sz.push_back(s.value(k, schema::kFaceSizeChannel));
+    const double med = stats::Median(sz);  // NaN-aware; NaN when no size is known
+    const double size = std::isfinite(med) ? med : 0.0;
+    if (best == nullptr || size > best_size) {
+      best = &s, best_size = size;
+      if (id != nullptr) *id = fid;
+    }
+  }
+  return best;
 }
 
 Status WriteText(const std::string& path, const std::string& text) {

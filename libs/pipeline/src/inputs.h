@@ -11,7 +11,7 @@
 #include "mimicry/core/status.h"
 #include "mimicry/core/time_series.h"
 #include "mimicry/face/au.h"
-#include "mimicry/io/feature_table.h"
+#include "mimicry/schema/feature_table.h"
 #include "mimicry/pipeline/extract.h"
 #include "mimicry/series/uniform.h"
 
@@ -35,7 +35,7 @@ bool Pooled(const std::string& channel);
 // times shifted by offset_s; gaps longer than max_gap_s stay NaN; plus the derived ones.
 series::Uniform Derive(const TimeSeries& raw, double offset_s, double t0, size_t n, double rate_hz, double max_gap_s);
 
-// The sided intensities of sample i of `in` (resampled feature channels, io::FeatureHeader
+// The sided intensities of sample i of `in` (resampled feature channels, schema::FeatureHeader
 // names AUxx_r_L / AUxx_r_R) into a.left / a.right; where a side is unknown (OpenFace,
 // py-feat tables) both sides take a.r's value, which must be filled first.
 struct SideChannels {
@@ -47,8 +47,13 @@ void SidesOf(const series::Uniform& in, const SideChannels& c, size_t i, face::A
 // A feature CSV as is; a video through extract, cached as out_dir/extract/<cache_name or
 // the file's stem>.csv and reused while newer than the video. Errors: NotFound,
 // InvalidInput, NoFace (a video without any face), ModelMissing.
-Result<io::FeatureTable> LoadInput(const std::string& path, const std::string& out_dir, const ExtractOptions& extract,
+Result<schema::FeatureTable> LoadInput(const std::string& path, const std::string& out_dir, const ExtractOptions& extract,
                                    const std::string& cache_name, const StageProgress& progress);
+
+// The face a recording is about: the face tracked longest; among faces tracked almost as
+// long (>= 90% of its rows), the largest (median face_size, the nearest to the camera).
+// Null for a table without faces; *id (when given) is its face id.
+const TimeSeries* MainFace(const schema::FeatureTable& t, int* id = nullptr);
 
 // Writes a whole text file. Errors: OutputError naming it.
 Status WriteText(const std::string& path, const std::string& text);

@@ -7,24 +7,13 @@
 #include <fmt/format.h>
 
 #include "mimicry/face/facs.h"
+#include "feature_row.h"
 
 namespace mimicry::pipeline {
 
 std::vector<double> FeatureValues(const face::StreamFace& f) {
-  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  std::vector<double> v(io::kFeatureChannels, kNaN);
-  const face::ScoredFace* sc = f.scored ? &*f.scored : nullptr;
-  size_t k = 0;
-  for (int a = 0; a < face::kNumAus; ++a) v[k++] = sc ? sc->aus.r[static_cast<size_t>(a)] : kNaN;
-  for (int a = 0; a < 3; ++a) v[k++] = f.pose.r_rad[a];
-  v[k++] = f.landmarks[27].x;
-  v[k++] = std::hypot(f.landmarks[45].x - f.landmarks[36].x, f.landmarks[45].y - f.landmarks[36].y);
-  for (float x : f.motion) v[k++] = sc && std::isfinite(x) ? x : kNaN;
-  for (float x : {f.energy.head, f.energy.body, f.energy.total}) v[k++] = std::isfinite(x) ? x : kNaN;
-  for (size_t s = 0; s < face::kSidedAus.size(); ++s) {
-    v[k++] = sc ? sc->aus.left[s] : kNaN;
-    v[k++] = sc ? sc->aus.right[s] : kNaN;
-  }
+  std::vector<double> v(schema::kFeatureChannels);
+  internal::FeatureRow({f.pose, f.landmarks, f.motion, f.energy, f.scored ? &*f.scored : nullptr, true}, internal::AsMeasured, v);
   return v;
 }
 
@@ -37,8 +26,8 @@ Result<std::unique_ptr<LiveAnalysis>> LiveAnalysis::Create(const LiveOptions& o)
 
 Status LiveAnalysis::Push(int who, Timestamp t, std::span<const double> values) {
   if (who != 0 && who != 1) return InvalidArgument(fmt::format("live: participant {} (0 or 1)", who));
-  if (values.size() != static_cast<size_t>(io::kFeatureChannels))
-    return InvalidArgument(fmt::format("live: {} values, a feature row has {}", values.size(), io::kFeatureChannels));
+  if (values.size() != static_cast<size_t>(schema::kFeatureChannels))
+    return InvalidArgument(fmt::format("live: {} values, a feature row has {}", values.size(), schema::kFeatureChannels));
   auto& q = rows_[static_cast<size_t>(who)];
   if (!q.empty() && t <= q.back().t)
     return InvalidInput(fmt::format("live: participant {}: time {:.6f} s does not come after {:.6f} s", who, t.seconds(), q.back().t.seconds()));
@@ -58,7 +47,7 @@ Result<sync::PairResult> LiveAnalysis::Snapshot() const {
   if (rows_[0].empty() || rows_[1].empty()) return InvalidInput("live: no rows yet from both participants");
   const Timestamp newest = std::max(rows_[0].back().t, rows_[1].back().t);
   const Timestamp from{newest.us - static_cast<int64_t>(std::llround(o_.window_s * 1e6))};
-  std::array<TimeSeries, 2> s = {*TimeSeries::Create(io::FeatureHeader()), *TimeSeries::Create(io::FeatureHeader())};
+  std::array<TimeSeries, 2> s = {*TimeSeries::Create(schema::FeatureHeader()), *TimeSeries::Create(schema::FeatureHeader())};
   for (size_t k = 0; k < 2; ++k)
     for (const Row& r : rows_[k])
       if (r.t >= from) MIMICRY_RETURN_IF_ERROR(s[k].Append(r.t, r.v));

@@ -31,19 +31,15 @@ Result<MicroResult> RunMicro(const MicroOptions& o, const std::function<void(con
       std::vector<double> times(s.size());
       for (size_t k = 0; k < s.size(); ++k) times[k] = s.time(k).seconds();
       std::vector<std::vector<float>> aus;
-      for (int c = 0; c < 17; ++c) {
-        const auto& name = s.header().channels[static_cast<size_t>(c)];
-        (void)name;  // AU01_r .. AU45_r, in face/facs.h order (io/feature_table.h)
+      for (int c = 0; c < schema::kNumAus; ++c) {  // AU01_r .. AU45_r, the first channels (schema/feature_table.h)
         std::vector<float> v(s.size());
         for (size_t k = 0; k < s.size(); ++k) v[k] = static_cast<float>(s.value(k, static_cast<size_t>(c)));
         aus.push_back(std::move(v));
       }
       // Region-wise appearance change (mimicry extract's mot_* columns); none for OpenFace input.
       std::vector<std::vector<float>> regions;
-      for (const char* rn : micro::kRegionNames) {
-        std::string name = "mot_";
-        name += rn;
-        const int c = s.ChannelIndex(name);
+      for (int r = 0; r < schema::kMotionChannels; ++r) {
+        const int c = schema::kFirstMotionChannel + r;  // mot_<region>, kRegionNames order
         if (c < 0) break;
         std::vector<float> v(s.size());
         bool any = false;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <random>
 #include <map>
 #include <memory>
@@ -18,10 +19,12 @@
 
 #include "mimicry/face/detector.h"
 #include "mimicry/face/landmarks.h"
-#include "mimicry/io/feature_table.h"
+#include "mimicry/schema/feature_table.h"
 #include "mimicry/io/frame_source.h"
 #include "mimicry/io/video_writer.h"
 #include "mimicry/pipeline/extract.h"
+#include "mimicry/core/csv.h"
+#include "inputs.h"
 #include "mimicry/synth/face_rig.h"
 
 #ifndef MIMICRY_DEFAULT_ASSETS_DIR
@@ -284,7 +287,7 @@ Result<TimeSeries> CalibrationParticipant(const std::string& preset, uint64_t se
 }
 
 Result<TimeSeries> ScenarioFeatures(const synth::Scenario& s, int participant, const FeatureNoise& fn, uint64_t seed) {
-  auto ts = TimeSeries::Create(io::FeatureHeader());
+  auto ts = TimeSeries::Create(schema::FeatureHeader());
   if (!ts.ok()) return ts.status();
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> noise(0, fn.sd > 0 ? fn.sd : 1);
@@ -358,6 +361,34 @@ Status WriteScenarioFeatureCsv(const synth::Scenario& s, int participant, const 
   const bool ok = std::ferror(f) == 0;
   std::fclose(f);
   return ok ? Status::Ok() : OutputError(path + ": write failed");
+}
+
+Status WriteScenarioFeatures(const synth::Scenario& s, const std::string& out_dir, double noise_sd) {
+  const bool audience = s.preset == "audience";
+  std::error_code ec;
+  fs::create_directories(fs::path(out_dir) / (audience ? "viewers" : ""), ec);
+  if (ec || !fs::is_directory(out_dir)) return OutputError(out_dir + ": cannot create the folder");
+  std::string manifest = "viewer_id,file,offset_s,group\n";
+  for (size_t p = 0; p < s.participants.size(); ++p) {
+    const auto& part = s.participants[p];
+    const std::string rel = !audience ? part.id + ".csv" : part.role == "stimulus" ? "stimulus.csv" : "viewers/" + part.id + ".csv";
+    if (part.role == "viewer")
+      manifest += CsvField(part.id) + "," + CsvField(rel) + "," + fmt::format("{:.3f}", part.offset_s) + "," + CsvField(part.group) + "\n";
+    // Distinct noise per seed and participant.
+    auto st = WriteScenarioFeatureCsv(s, static_cast<int>(p), out_dir + "/" + rel, noise_sd, s.seed * 1000003 + p);
+    if (!st.ok()) return st;
+  }
+  if (auto st = internal::WriteText(out_dir + "/truth.json", synth::TruthJson(s)); !st.ok()) return st;
+  if (audience) return internal::WriteText(out_dir + "/manifest.csv", manifest);
+  return Status::Ok();
+}
+
+Result<synth::Scenario> ReadScenarioFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound(path + ": no such file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return synth::ParseScenario(text.str(), path);
 }
 
 Result<DemoSummary> RunDemo(const DemoOptions& o, const SynthProgressFn& progress) {

@@ -13,7 +13,7 @@
 #include <opencv2/core.hpp>
 
 #include "mimicry/face/detector.h"
-#include "mimicry/io/feature_table.h"
+#include "mimicry/schema/feature_table.h"
 #include "mimicry/pipeline/analyze.h"
 #include "mimicry/pipeline/synth.h"
 #include "mimicry/synth/scenario.h"
@@ -328,7 +328,7 @@ TEST(Analyze, PyFeatCsvsAreReadAndScaled) {
     out += fmt::format(",0,0,0,0,0,0,1,B.mp4,{:.6f}\n", b.Num(i, "timestamp"));
   }
   std::ofstream(d / "B_pyfeat.csv") << out;
-  auto t = io::ReadFeatureCsv(d / "B_pyfeat.csv");
+  auto t = schema::ReadFeatureCsv(d / "B_pyfeat.csv");
   ASSERT_TRUE(t.ok()) << t.status().message();
   EXPECT_EQ(t->format, "py-feat");
   const TimeSeries& s = t->faces.at(0);
@@ -351,25 +351,25 @@ TEST(Analyze, PyFeatCsvsAreReadAndScaled) {
   EXPECT_EQ(w[0].get<std::string>().rfind("the inputs come from different extractors (mimicry: A.csv; py-feat: B_pyfeat.csv)", 0), 0u) << w;
   // A py-feat file without a time column is a clear error.
   std::ofstream(d / "notime.csv") << "frame,FaceRectX,AU01,AU02,AU04,AU06,AU07,AU09,AU10,AU12,AU14,AU15,AU17,AU20,AU23,AU25,AU26\n";
-  auto bad = io::ReadFeatureCsv(d / "notime.csv");
+  auto bad = schema::ReadFeatureCsv(d / "notime.csv");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), d / "notime.csv" + ": missing columns: approx_time (or timestamp)");
   // Intensities above 1 are not py-feat's (another tool's 0-5 values would be scaled by 5).
   std::ofstream(d / "hot.csv") << "frame,FaceRectX,FaceRectWidth,approx_time,AU01,AU02,AU04,AU06,AU07,AU09,AU10,AU12,AU14,AU15,AU17,AU20,AU23,AU25,AU26\n"
                                   "0,10,50,0.0,3,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n";
-  bad = io::ReadFeatureCsv(d / "hot.csv");
+  bad = schema::ReadFeatureCsv(d / "hot.csv");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), d / "hot.csv" + ": line 2: AU01 = 3: py-feat intensities are 0-1 (is this another tool's table?)");
   // AU01 columns without _r and without py-feat's face box: no known format.
   std::ofstream(d / "bare.csv") << "timestamp,AU01,AU02\n0,0,0\n";
-  bad = io::ReadFeatureCsv(d / "bare.csv");
+  bad = schema::ReadFeatureCsv(d / "bare.csv");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(),
             d / "bare.csv" + ": AU01 without _r and no FaceRectX: neither OpenFace/mimicry (AU01_r) nor py-feat (FaceRectX) columns");
   // synth's curves.csv (several participants, AU01 columns, no face box) is not a recording.
   std::ofstream(d / "curves.csv") << "participant,timestamp,AU01,AU02,AU04,AU05,AU06,AU07,AU09,AU10,AU12,AU14,AU15,AU17,AU20,AU23,AU25,AU26,AU45\n"
                                      "A,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\nB,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n";
-  bad = io::ReadFeatureCsv(d / "curves.csv");
+  bad = schema::ReadFeatureCsv(d / "curves.csv");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find(d / "curves.csv" + ": this is mimicry synth's curves.csv"), std::string::npos)
       << bad.status().message();

@@ -12,7 +12,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
-#include "mimicry/io/feature_table.h"
+#include "mimicry/schema/feature_table.h"
 #include "mimicry/pipeline/extract.h"
 #include "mimicry/pipeline/live.h"
 #include "feature_dyad.h"
@@ -26,9 +26,9 @@ using namespace mimicry::testing;  // NOLINT
 // A synthetic dyad at the feature level (feature_dyad.h): B answers A after lag_s.
 std::array<TimeSeries, 2> Dyad(const TempDir& d, double lag_s, uint64_t seed, double duration_s) {
   const std::string dir = FeatureDyad(d, "dyad", lag_s, seed, duration_s);
-  std::array<TimeSeries, 2> out = {*TimeSeries::Create(io::FeatureHeader()), *TimeSeries::Create(io::FeatureHeader())};
+  std::array<TimeSeries, 2> out = {*TimeSeries::Create(schema::FeatureHeader()), *TimeSeries::Create(schema::FeatureHeader())};
   for (int k = 0; k < 2; ++k) {
-    auto t = io::ReadFeatureCsv(dir + (k == 0 ? "/A.csv" : "/B.csv"));
+    auto t = schema::ReadFeatureCsv(dir + (k == 0 ? "/A.csv" : "/B.csv"));
     EXPECT_TRUE(t.ok() && !t->faces.empty());
     if (t.ok() && !t->faces.empty()) out[static_cast<size_t>(k)] = t->faces.begin()->second;
   }
@@ -67,7 +67,7 @@ TEST(Live, LastWindowIsTheBatchAnalysisOfThatWindowAndFindsTheLeader) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   // The batch analysis of the same 90 s.
   const double end = std::max(s[0].time(s[0].size() - 1).seconds(), s[1].time(s[1].size() - 1).seconds());
-  std::array<TimeSeries, 2> cut = {*TimeSeries::Create(io::FeatureHeader()), *TimeSeries::Create(io::FeatureHeader())};
+  std::array<TimeSeries, 2> cut = {*TimeSeries::Create(schema::FeatureHeader()), *TimeSeries::Create(schema::FeatureHeader())};
   for (size_t k = 0; k < 2; ++k)
     for (size_t i = 0; i < s[k].size(); ++i)
       if (s[k].time(i).seconds() >= end - 90 - 1e-9) {
@@ -97,7 +97,7 @@ TEST(Live, BadRowsAndTooLittleDataAreClearErrors) {
   o.window_s = 30;
   auto live = LiveAnalysis::Create(o);
   ASSERT_TRUE(live.ok());
-  std::vector<double> v(io::kFeatureChannels, 0.5);
+  std::vector<double> v(schema::kFeatureChannels, 0.5);
   EXPECT_EQ((*live)->Push(2, Timestamp{0}, v).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ((*live)->Push(0, Timestamp{0}, std::vector<double>(3, 0.0)).code(), StatusCode::kInvalidArgument);
   ASSERT_TRUE((*live)->Push(0, Timestamp{1000000}, v).ok());

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mimicry/io/feature_table.h"
+#include "mimicry/schema/feature_table.h"
 #include "mimicry/io/frame_source.h"
 #include "mimicry/io/video_writer.h"
 #include "mimicry/pipeline/analyze.h"
@@ -377,9 +377,9 @@ TEST(MotionEnergy, MultiFaceVideoGivesAStableTrackPerPerson) {
   e.motion_energy = true;
   auto r = RunExtract(e);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  auto t = io::ReadFeatureCsv(dir / "mf.csv");
+  auto t = schema::ReadFeatureCsv(dir / "mf.csv");
   ASSERT_TRUE(t.ok()) << t.status().message();
-  const size_t c = static_cast<size_t>(io::kFirstMotionEnergyChannel);
+  const size_t c = static_cast<size_t>(schema::kFirstMotionEnergyChannel);
   EXPECT_EQ(t->faces.begin()->second.header().channels[c + 2], "me_total");
   int tracks = 0;
   for (const auto& [id, s] : t->faces) {

@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mimicry/io/feature_table.h"
+#include "mimicry/schema/feature_table.h"
 #include "mimicry/pipeline/extract.h"
 #include "test_util.h"
 
@@ -109,10 +109,10 @@ TEST(Extract, InMemoryTableIsTheCsvReadBack) {
     o.output_csv = dir / (std::string(c.name) + ".csv");
     o.baseline_mode = c.online ? ExtractOptions::Baseline::kOnline : ExtractOptions::Baseline::kOffline;
     o.motion_energy = c.energy;
-    io::FeatureTable mem;
+    schema::FeatureTable mem;
     auto r = RunExtract(o, {}, &mem);
     ASSERT_TRUE(r.ok()) << c.name << ": " << r.status().message();
-    auto disk = io::ReadFeatureCsv(o.output_csv);
+    auto disk = schema::ReadFeatureCsv(o.output_csv);
     ASSERT_TRUE(disk.ok()) << disk.status().message();
     EXPECT_EQ(mem.rows, disk->rows) << c.name;
     EXPECT_EQ(mem.format, disk->format) << c.name;
@@ -141,7 +141,7 @@ TEST(Extract, InMemoryTableIsTheCsvReadBack) {
   o.input.path = kReal;
   o.output_csv = dir / "no-aus.csv";
   o.action_units = false;
-  io::FeatureTable mem;
+  schema::FeatureTable mem;
   const auto r = RunExtract(o, {}, &mem);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);

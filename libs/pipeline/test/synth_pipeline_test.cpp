@@ -373,6 +373,10 @@ TEST(SynthCli, BadInputsAreOneLineErrors) {
   EXPECT_EQ(err, "mimicry: error: --viewers: must be 1..500\n");
   EXPECT_EQ(RunCli("synth --preset audience --mirror-probability 2 -o " + d / "o", &err), 2);
   EXPECT_EQ(err, "mimicry: error: --mirror-probability: must be within 0..1\n");
+  // --features-only into a folder that cannot be made (below a file): exit 5, naming it.
+  std::ofstream(d / "file") << "x";
+  EXPECT_EQ(RunCli("synth --preset dyad --duration 5 --features-only 0.3 -q -o " + d / "file/sub", &err), 5);
+  EXPECT_EQ(err, "mimicry: error: " + d / "file/sub" + ": cannot create the folder\n");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "mimicry/sync/events.h"
 
+#include "mimicry/schema/vocabulary.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -27,13 +29,7 @@ constexpr Action kActions[] = {
     {"movement", {0, 0}, "movement"},
 };
 
-constexpr int kAuOrder[] = {1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26, 45};
-
-int AuSlot(int code) {
-  for (int i = 0; i < static_cast<int>(std::size(kAuOrder)); ++i)
-    if (kAuOrder[i] == code) return i;
-  return -1;
-}
+int AuSlot(int code) { return schema::AuIndex(code); }
 
 bool SameAffect(int a, int b) { return std::string(kActions[a].affect) == kActions[b].affect; }
 

@@ -14,6 +14,10 @@ namespace mimicry::audience {
 std::vector<int> AnsweredBy(const std::vector<sync::ExprEvent>& stimulus, const std::vector<sync::ExprEvent>& viewer,
                             const sync::MatchOptions& match);
 
+// The same from matches already made (sync::MatchEvents of the stimulus's events against the
+// viewer's): for stimulus event j, the answering event's index, or -1.
+std::vector<int> AnswerIndex(const std::vector<sync::Match>& matches, size_t stimulus_events);
+
 // Whether the viewer can be counted for each stimulus event: a face in at least half of the
 // samples of its answer window [onset + min_latency, onset + max_latency] (valid: one flag
 // per sample on the stimulus clock at rate_hz).

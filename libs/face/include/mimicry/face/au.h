@@ -71,7 +71,7 @@ std::span<const char* const, kNumAuFeatures> AuFeatureNames();
 std::span<const float, kFirstAppearanceFeature> AuSeenFraction();
 
 // Asymmetric AUs with left/right columns (AUxx_r_L, AUxx_r_R).
-inline constexpr std::array<int, 6> kSidedAus = {1, 2, 6, 12, 14, 15};
+using schema::kSidedAus;
 
 struct AuIntensities {
   std::array<float, kNumAus> r{};                         // 0..5, kAuCodes order

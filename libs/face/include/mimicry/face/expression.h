@@ -10,8 +10,7 @@
 
 namespace mimicry::face {
 
-inline constexpr std::array<const char*, 7> kEmotionNames = {"happiness", "sadness", "surprise", "fear",
-                                                             "anger",     "disgust", "contempt"};
+using schema::kEmotionNames;  // schema/vocabulary.h
 
 struct Emotions {
   std::array<float, 7> score{};  // 0..1, kEmotionNames order

@@ -6,18 +6,14 @@
 #include <array>
 #include <span>
 
+#include "mimicry/schema/vocabulary.h"
+
 namespace mimicry::face {
 
-// The 17 action units, in OpenFace 2.0's order.
-inline constexpr std::array<int, 17> kAuCodes = {1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26, 45};
-inline constexpr int kNumAus = static_cast<int>(kAuCodes.size());
-
-// Index of AU `code` in kAuCodes, or -1.
-constexpr int AuIndex(int code) {
-  for (int i = 0; i < kNumAus; ++i)
-    if (kAuCodes[static_cast<size_t>(i)] == code) return i;
-  return -1;
-}
+// The 17 action units, in OpenFace 2.0's order (the vocabulary's; schema/vocabulary.h).
+using schema::AuIndex;
+using schema::kAuCodes;
+using schema::kNumAus;
 
 // Displacement of one landmark at AU intensity 5 (FACS "E", maximum), in millimetres of
 // the generic face (face frame: x towards the image right, y down; biocular width 90 mm),

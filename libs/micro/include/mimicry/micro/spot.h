@@ -19,6 +19,8 @@
 #include <iterator>
 #include <vector>
 
+#include "mimicry/schema/vocabulary.h"
+
 namespace mimicry::micro {
 
 enum class Kind { kMicro, kMacro, kBlink };
@@ -59,8 +61,8 @@ struct SpotOptions {
 };
 
 // Region names of the appearance input, in order (extract's mot_<name> columns).
-inline constexpr const char* kRegionNames[] = {"brow_r", "brow_l", "glabella", "eye_r", "eye_l", "nose", "mouth", "chin"};
-inline constexpr size_t kNumRegions = std::size(kRegionNames);
+using schema::kNumRegions;  // schema/vocabulary.h
+using schema::kRegionNames;
 
 // One face's series: sample times (seconds, increasing; gaps allowed), AU intensities
 // aus[k][i] for the 17 AUs in face/facs.h order (1 2 4 5 6 7 9 10 12 14 15 17 20 23 25 26

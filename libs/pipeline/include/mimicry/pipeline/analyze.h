@@ -134,7 +134,7 @@ struct AnalyzeResult {
 };
 
 // The tests analyze runs for one pair, on two in-memory feature series (the
-// io::FeatureHeader() layout; a first, b second, lag > 0 = b follows a), without reading or
+// schema::FeatureHeader() layout; a first, b second, lag > 0 = b follows a), without reading or
 // writing files: the same path as RunAnalyze (resampling onto one clock, derived channels,
 // preparation, events, sync::AnalyzePair on the span both share). For calibration runs and
 // bindings. Errors: InvalidArgument (options), InvalidInput (no overlap, no usable frames).

@@ -16,7 +16,7 @@
 #include "mimicry/face/motion_energy.h"
 #include "mimicry/face/stream.h"
 #include "mimicry/face/tracker.h"
-#include "mimicry/io/feature_table.h"
+#include "mimicry/schema/feature_table.h"
 #include "mimicry/io/frame_source.h"
 
 namespace mimicry::pipeline {
@@ -117,9 +117,9 @@ struct ExtractSummary {
 // read so far stay in the CSV, the sidecar records the error, and the error is returned.
 // A video without any face is not an error here: frames_with_face == 0 tells the caller.
 // With `table`: it is also filled, as the rows are written, with exactly what
-// io::ReadFeatureCsv reads back from the CSV (each value with the digits written, so that
+// schema::ReadFeatureCsv reads back from the CSV (each value with the digits written, so that
 // an analysis of this table and one of the cached CSV give the same numbers), and callers
 // need not read the file they just wrote. A table needs action_units (InvalidArgument).
-Result<ExtractSummary> RunExtract(const ExtractOptions& options, const ProgressFn& progress = {}, io::FeatureTable* table = nullptr);
+Result<ExtractSummary> RunExtract(const ExtractOptions& options, const ProgressFn& progress = {}, schema::FeatureTable* table = nullptr);
 
 }  // namespace mimicry::pipeline

@@ -14,7 +14,7 @@
 #include "mimicry/core/status.h"
 #include "mimicry/core/timestamp.h"
 #include "mimicry/face/stream.h"
-#include "mimicry/io/feature_table.h"
+#include "mimicry/schema/feature_table.h"
 #include "mimicry/pipeline/analyze.h"
 #include "mimicry/sync/pair.h"
 
@@ -29,7 +29,7 @@ struct LiveOptions {
   AnalyzeOptions analyze;
 };
 
-// One face's values in one frame in io::FeatureHeader() order (NaN where unknown: no
+// One face's values in one frame in schema::FeatureHeader() order (NaN where unknown: no
 // scored AUs, no motion energy), as the analysis reads them.
 std::vector<double> FeatureValues(const face::StreamFace& f);
 
@@ -38,7 +38,7 @@ class LiveAnalysis {
   // Errors: InvalidArgument for a window outside 10..3600 s or bad analysis options.
   static Result<std::unique_ptr<LiveAnalysis>> Create(const LiveOptions& options);
 
-  // One row of participant `who` (0 = A, 1 = B) at `t`, values in io::FeatureHeader()
+  // One row of participant `who` (0 = A, 1 = B) at `t`, values in schema::FeatureHeader()
   // order. Rows of one participant must come in increasing time; a gap is a gap.
   // Errors: InvalidArgument (who not 0 or 1, values of the wrong length), InvalidInput
   // (t not after the participant's previous row).
@@ -56,7 +56,7 @@ class LiveAnalysis {
   explicit LiveAnalysis(const LiveOptions& o) : o_(o) {}
   struct Row {
     Timestamp t;
-    std::array<double, io::kFeatureChannels> v;
+    std::array<double, schema::kFeatureChannels> v;
   };
   LiveOptions o_;
   std::array<std::deque<Row>, 2> rows_;

@@ -51,7 +51,7 @@ struct FeatureNoise {
 
 // What participant `participant` of the scenario shows (ExpressionAt on the scenario's
 // clock: fps and variable frame rate) plus the noise above, clipped to 0..5, as an
-// in-memory feature series (io::FeatureHeader(): AUs and pose; face_x, face_size and the
+// in-memory feature series (schema::FeatureHeader(): AUs and pose; face_x, face_size and the
 // appearance channels NaN). Deterministic for a seed.
 Result<TimeSeries> ScenarioFeatures(const synth::Scenario& s, int participant, const FeatureNoise& noise, uint64_t seed);
 
@@ -72,6 +72,16 @@ Result<TimeSeries> CalibrationParticipant(const std::string& preset, uint64_t se
 // extraction, for fast statistical checks and benchmarks. Errors: OutputError.
 Status WriteScenarioFeatureCsv(const synth::Scenario& s, int participant, const std::string& path, double noise_sd,
                                uint64_t seed);
+
+// `mimicry synth --features-only`: every participant's WriteScenarioFeatureCsv (noise of
+// `noise_sd`, >= 0, seeded per scenario seed and participant) and truth.json into out_dir
+// (created if missing): OUT/<id>.csv per participant; for the audience preset
+// OUT/stimulus.csv, OUT/viewers/<id>.csv and OUT/manifest.csv (viewer_id,file,offset_s,group).
+// Errors: OutputError naming the folder or file.
+Status WriteScenarioFeatures(const synth::Scenario& s, const std::string& out_dir, double noise_sd);
+
+// A scenario JSON file (docs/synth.md) parsed. Errors: NotFound; InvalidInput naming the file.
+Result<synth::Scenario> ReadScenarioFile(const std::string& path);
 
 struct DemoOptions {
   std::string out_dir = "mimicry-demo";  // created if missing

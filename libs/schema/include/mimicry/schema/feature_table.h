@@ -1,5 +1,5 @@
-// Reading per-frame facial features written by mimicry extract, OpenFace 2.0 or py-feat,
-// as one time series per face. Columns used: docs/analyze.md#inputs.
+// The in-memory feature table (one time series per face, every channel named and with its
+// units) and its readers for the per-frame CSVs of mimicry extract, OpenFace 2.0 and py-feat. Columns used: docs/analyze.md#inputs.
 #pragma once
 
 #include <map>
@@ -8,8 +8,9 @@
 
 #include "mimicry/core/status.h"
 #include "mimicry/core/time_series.h"
+#include "mimicry/schema/vocabulary.h"
 
-namespace mimicry::io {
+namespace mimicry::schema {
 
 // Channels of every face's series, in this order: AU01_r .. AU45_r (OpenFace's 17, 0-5),
 // pose_Rx, pose_Ry, pose_Rz (radians; NaN when the file has no pose), face_x (horizontal
@@ -22,12 +23,19 @@ namespace mimicry::io {
 // changed; face/motion_energy.h; extract --motion-energy), NaN when absent; then the sided
 // intensities of AU01, AU02, AU06, AU12, AU14, AU15 as AUxx_r_L, AUxx_r_R (mimicry's
 // tables; NaN when the file has none: readers then take AUxx_r for both sides).
-inline constexpr int kMotionChannels = 8;
-inline constexpr int kMotionEnergyChannels = 3;
-inline constexpr int kSidedChannels = 12;
-inline constexpr int kFeatureChannels = 17 + 3 + 2 + kMotionChannels + kMotionEnergyChannels + kSidedChannels;
-inline constexpr int kFirstMotionEnergyChannel = 17 + 3 + 2 + kMotionChannels;
-inline constexpr int kFirstSidedChannel = kFirstMotionEnergyChannel + kMotionEnergyChannels;
+// The positions, named once (vocabulary.h gives the lists).
+inline constexpr int kFirstPoseChannel = kNumAus;                 // pose_Rx, pose_Ry, pose_Rz
+inline constexpr int kFaceXChannel = kFirstPoseChannel + 3;
+inline constexpr int kFaceSizeChannel = kFaceXChannel + 1;
+inline constexpr int kFirstMotionChannel = kFaceSizeChannel + 1;  // mot_<region>, kRegionNames order
+inline constexpr int kMotionChannels = static_cast<int>(kNumRegions);
+inline constexpr int kFirstMotionEnergyChannel = kFirstMotionChannel + kMotionChannels;
+inline constexpr int kMotionEnergyChannels = static_cast<int>(kMotionEnergyNames.size());
+inline constexpr int kFirstSidedChannel = kFirstMotionEnergyChannel + kMotionEnergyChannels;  // L, R per kSidedAus
+inline constexpr int kSidedChannels = static_cast<int>(2 * kSidedAus.size());
+inline constexpr int kFeatureChannels = kFirstSidedChannel + kSidedChannels;
+// The channel of the left (side 0) or right (side 1) intensity of kSidedAus[s].
+constexpr int SidedChannel(size_t s, int side) { return kFirstSidedChannel + 2 * static_cast<int>(s) + side; }
 
 // The header of every face's series (the channels above, with their units), defined once
 // for the readers and for in-memory producers (synthetic features, live streams).
@@ -52,4 +60,4 @@ Status AppendFeatureRow(FeatureTable& t, int face_id, Timestamp when, std::span<
 // NotFound when the file does not exist.
 Result<FeatureTable> ReadFeatureCsv(const std::string& path);
 
-}  // namespace mimicry::io
+}  // namespace mimicry::schema

@@ -1,4 +1,4 @@
-#include "mimicry/io/feature_table.h"
+#include "mimicry/schema/feature_table.h"
 
 #include <cmath>
 #include <cstdio>
@@ -9,11 +9,10 @@
 
 #include "mimicry/core/csv.h"
 
-namespace mimicry::io {
+namespace mimicry::schema {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr int kAus[17] = {1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26, 45};
 
 double Num(const std::vector<std::string>& row, int col) {
   if (col < 0 || static_cast<size_t>(col) >= row.size() || row[static_cast<size_t>(col)].empty()) return kNaN;
@@ -24,12 +23,16 @@ double Num(const std::vector<std::string>& row, int col) {
 
 }  // namespace
 
+std::string AuName(int code) {
+  char name[8];
+  std::snprintf(name, sizeof name, "AU%02d", code);
+  return name;
+}
+
 SeriesHeader FeatureHeader() {
   SeriesHeader hdr;
-  for (int au : kAus) {
-    char name[8];
-    std::snprintf(name, sizeof name, "AU%02d_r", au);
-    hdr.channels.push_back(name);
+  for (int au : kAuCodes) {
+    hdr.channels.push_back(AuName(au) + "_r");
     hdr.units.push_back("intensity_0_5");
   }
   for (const char* n : {"pose_Rx", "pose_Ry", "pose_Rz"}) {
@@ -40,19 +43,17 @@ SeriesHeader FeatureHeader() {
   hdr.units.push_back("px");
   hdr.channels.push_back("face_size");
   hdr.units.push_back("px");
-  for (const char* n : {"brow_r", "brow_l", "glabella", "eye_r", "eye_l", "nose", "mouth", "chin"}) {
+  for (const char* n : kRegionNames) {
     hdr.channels.push_back(std::string("mot_") + n);
     hdr.units.push_back("pct_face_sd");
   }
-  for (const char* n : {"me_head", "me_body", "me_total"}) {
+  for (const char* n : kMotionEnergyNames) {
     hdr.channels.push_back(n);
     hdr.units.push_back("pct_pixels_changed");
   }
-  for (int au : {1, 2, 6, 12, 14, 15})
-    for (const char* side : {"L", "R"}) {
-      char name[16];
-      std::snprintf(name, sizeof name, "AU%02d_r_%s", au, side);
-      hdr.channels.push_back(name);
+  for (int au : kSidedAus)
+    for (const char* side : kSideSuffixes) {
+      hdr.channels.push_back(AuName(au) + "_r_" + side);
       hdr.units.push_back("intensity_0_5");
     }
   return hdr;
@@ -93,13 +94,12 @@ Result<FeatureTable> ReadFeatureCsv(const std::string& path) {
     return InvalidInput(path + ": AU01 without _r and no FaceRectX: neither OpenFace/mimicry (AU01_r) nor py-feat (FaceRectX) columns");
   std::vector<int> au_cols;
   std::string missing;
-  for (int au : kAus) {
-    char name[8];
-    std::snprintf(name, sizeof name, pyfeat ? "AU%02d" : "AU%02d_r", au);
+  for (int au : kAuCodes) {
+    const std::string name = AuName(au) + (pyfeat ? "" : "_r");
     const int c = col(name);
     // py-feat's models have no AU05/AU45 in some versions; a missing AU is then all-NaN,
     // but the ones everybody has must be there.
-    if (c < 0 && !(pyfeat && (au == 5 || au == 45 || au == 16))) missing += std::string(missing.empty() ? "" : ", ") + name;
+    if (c < 0 && !(pyfeat && (au == 5 || au == 45))) missing += std::string(missing.empty() ? "" : ", ") + name;
     au_cols.push_back(c);
   }
   const int c_time = pyfeat ? (col("approx_time") >= 0 ? col("approx_time") : col("timestamp")) : col("timestamp");
@@ -119,7 +119,8 @@ Result<FeatureTable> ReadFeatureCsv(const std::string& path) {
   const int c_x36 = col("x_36"), c_y36 = col("y_36"), c_x45 = col("x_45"), c_y45 = col("y_45");
   const SeriesHeader hdr = FeatureHeader();
   std::vector<int> mot_cols;
-  for (size_t k = 22; k < static_cast<size_t>(kFeatureChannels); ++k) mot_cols.push_back(col(hdr.channels[k]));
+  // Region-wise appearance change, motion energy and sides: by their own names, where present.
+  for (size_t k = kFirstMotionChannel; k < static_cast<size_t>(kFeatureChannels); ++k) mot_cols.push_back(col(hdr.channels[k]));
   std::vector<double> row_v(kFeatureChannels);
   std::vector<std::string> row;
   while (csv.Read(row)) {
@@ -135,19 +136,20 @@ Result<FeatureTable> ReadFeatureCsv(const std::string& path) {
       // py-feat's intensities are probabilities-like 0-1 values; above 1 this is not py-feat.
       if (pyfeat && v > 1.0 + 1e-6)
       {
-        char msg[96];
-        std::snprintf(msg, sizeof msg, ": line %lld: AU%02d = %g: py-feat intensities are 0-1", static_cast<long long>(line_no), kAus[k], v);
-        return InvalidInput(path + msg + " (is this another tool's table?)");
+        char msg[64];
+        std::snprintf(msg, sizeof msg, " = %g: py-feat intensities are 0-1", v);
+        return InvalidInput(path + ": line " + std::to_string(line_no) + ": " + AuName(kAuCodes[k]) + msg +
+                            " (is this another tool's table?)");
       }
       row_v[k] = v * au_scale;
     }
-    row_v[17] = Num(row, c_rx) * pose_scale;
-    row_v[18] = Num(row, c_ry) * pose_scale;
-    row_v[19] = Num(row, c_rz) * pose_scale;
-    row_v[20] = c_w >= 0 ? Num(row, c_x0) + 0.5 * Num(row, c_w) : Num(row, c_x0);
-    row_v[21] = c_w >= 0 ? Num(row, c_w)
-                         : std::hypot(Num(row, c_x45) - Num(row, c_x36), Num(row, c_y45) - Num(row, c_y36));
-    for (size_t k = 0; k < mot_cols.size(); ++k) row_v[22 + k] = Num(row, mot_cols[k]);
+    row_v[kFirstPoseChannel] = Num(row, c_rx) * pose_scale;
+    row_v[kFirstPoseChannel + 1] = Num(row, c_ry) * pose_scale;
+    row_v[kFirstPoseChannel + 2] = Num(row, c_rz) * pose_scale;
+    row_v[kFaceXChannel] = c_w >= 0 ? Num(row, c_x0) + 0.5 * Num(row, c_w) : Num(row, c_x0);
+    row_v[kFaceSizeChannel] = c_w >= 0 ? Num(row, c_w)
+                                       : std::hypot(Num(row, c_x45) - Num(row, c_x36), Num(row, c_y45) - Num(row, c_y36));
+    for (size_t k = 0; k < mot_cols.size(); ++k) row_v[kFirstMotionChannel + k] = Num(row, mot_cols[k]);
     const Timestamp when = Timestamp::FromSeconds(ts);
     if (pyfeat) {
       const auto it = t.faces.find(face);
@@ -160,4 +162,4 @@ Result<FeatureTable> ReadFeatureCsv(const std::string& path) {
   return t;
 }
 
-}  // namespace mimicry::io
+}  // namespace mimicry::schema

@@ -1,0 +1,48 @@
+// The data vocabulary: the one place that names what mimicry measures. Every stage that
+// needs an AU code, a side, a region, an emotion or a gesture uses these (face measures
+// them, synth renders them, sync and micro analyse them, the tables name their columns by
+// them); none keeps a list of its own.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+
+namespace mimicry::schema {
+
+// The 17 action units, in OpenFace 2.0's order (columns AU01_r .. AU45_r).
+inline constexpr std::array<int, 17> kAuCodes = {1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26, 45};
+inline constexpr int kNumAus = static_cast<int>(kAuCodes.size());
+
+// Index of AU `code` in kAuCodes, or -1.
+constexpr int AuIndex(int code) {
+  for (int i = 0; i < kNumAus; ++i)
+    if (kAuCodes[static_cast<size_t>(i)] == code) return i;
+  return -1;
+}
+
+// "AU01", "AU12", ... for a code (two digits, as OpenFace names its columns).
+std::string AuName(int code);
+
+// The action units measured per side of the face (the subject's own left and right), for
+// asymmetric expressions (contempt: AU12/AU14 on one side). Columns AUxx_r_L, AUxx_r_R.
+inline constexpr std::array<int, 6> kSidedAus = {1, 2, 6, 12, 14, 15};
+inline constexpr std::array<const char*, 2> kSideSuffixes = {"L", "R"};
+
+// Face regions of the appearance change (subject's own right/left), in this order;
+// extract writes them as mot_<name>, the micro-expression spotter reports them by name.
+inline constexpr std::array<const char*, 8> kRegionNames = {"brow_r", "brow_l", "glabella", "eye_r",
+                                                            "eye_l",  "nose",   "mouth",    "chin"};
+inline constexpr size_t kNumRegions = kRegionNames.size();
+
+// Basic emotions scored from the AUs (EMFACS-based prototypes), in this order.
+inline constexpr std::array<const char*, 7> kEmotionNames = {"happiness", "sadness", "surprise", "fear",
+                                                             "anger",     "disgust", "contempt"};
+
+// Head gestures from head-pose velocity, in this order.
+inline constexpr std::array<const char*, 2> kGestureNames = {"head_nod", "head_shake"};
+
+// Whole-body and head motion energy (percent of a region's pixels that changed).
+inline constexpr std::array<const char*, 3> kMotionEnergyNames = {"me_head", "me_body", "me_total"};
+
+}  // namespace mimicry::schema
