@@ -1,7 +1,7 @@
 #pragma once
 
 #include <string>
-#include <string>
+
 namespace mimicry::app {
 // Progress on stderr: one self-overwriting line with frames, fps and ETA. Silent when
 // stderr is not a terminal or when quiet is set.

@@ -23,13 +23,14 @@
 #include "mimicry/schema/feature_table.h"
 #include "mimicry/io/series_table.h"
 #include "mimicry/io/frame_source.h"
-#include "mimicry/micro/spot.h"
+#include "mimicry/micro/features.h"
 #include "mimicry/pipeline/synth.h"
 #include "mimicry/report/report.h"
 #include "mimicry/stats/correlation.h"
 #include "mimicry/stats/descriptive.h"
 #include "mimicry/stats/tests.h"
 #include "mimicry/sync/pair.h"
+#include "mimicry/sync/pseudo.h"
 #include "inputs.h"
 #include "verdict.h"
 
@@ -170,17 +171,16 @@ ExtractOptions ExtractFor(const AnalyzeOptions& o) {
 
 // ---- Loading --------------------------------------------------------------------------------
 
-// Micro-expressions spotted in a participant's AUs (micro::Spot), as expression events: the
+// Micro-expressions spotted in a participant's recording as `mimicry micro` spots them
+// (micro::SpotFeatureSeries: its frames, AUs, appearance change and head pose), as expression
+// events on the session clock (the recording's times + offset_s) within [t0_s, t1_s): the
 // primary action is the first action (priority order) of whose AUs one rose at the apex.
-std::vector<sync::ExprEvent> MicroEvents(const series::Uniform& u) {
-  const size_t n = u.size();
-  std::vector<double> t(n);
-  for (size_t i = 0; i < n; ++i) t[i] = u.t0_s + static_cast<double>(i) / u.rate_hz;
-  std::vector<std::vector<float>> aus;
-  for (int k = 0; k < face::kNumAus; ++k) aus.push_back(u.data[static_cast<size_t>(k)]);
+std::vector<sync::ExprEvent> MicroEvents(const TimeSeries& raw, double offset_s, double t0_s, double t1_s) {
   std::vector<sync::ExprEvent> out;
-  for (const auto& x : micro::Spot(t, aus, {}, {}, {})) {
+  for (micro::Interval x : micro::SpotFeatureSeries(raw, {})) {
     if (x.kind != micro::Kind::kMicro) continue;
+    x.onset_s += offset_s, x.apex_s += offset_s, x.offset_s += offset_s;
+    if (x.onset_s < t0_s || x.offset_s >= t1_s) continue;
     int action = -1;
     for (size_t a = 0; a < sync::Actions().size() && action < 0; ++a)
       for (int code : sync::Actions()[a].aus)
@@ -473,7 +473,7 @@ Status PrepareSession(const AnalyzeOptions& o, const AnalyzeProgress& progress, 
     std::vector<std::span<const float>> aus;
     for (int k = 0; k < face::kNumAus; ++k) aus.emplace_back(p.u.data[static_cast<size_t>(k)]);
     p.events = sync::DetectEvents(aus, pt0, o.rate_hz, o.events);
-    p.micro_events = MicroEvents(p.u);
+    p.micro_events = MicroEvents(*p.raw, p.offset_s, pt0, pt0 + static_cast<double>(pn) / o.rate_hz);
     const size_t mid = p.raw->size() / 2;
     p.mid_t_s = p.raw->time(mid).seconds();
     const auto& ch = p.raw->header().channels;
@@ -1146,100 +1146,29 @@ struct LightStat {
   std::vector<double> rmea_profile;  // ... and its lag profile (the matrix's column means)
 };
 
-// rMEA's lag profile of one dyad (MEAlagplot): per lag, the mean over windows.
-std::vector<double> LagProfile(const sync::RmeaCcfResult& r) {
-  std::vector<double> m(r.lags_s.size(), kNaN);
-  for (size_t k = 0; k < m.size(); ++k) {
-    double s = 0;
-    int n = 0;
-    for (size_t w = 0; w < r.windows.size(); ++w)
-      if (!std::isnan(r.at(w, k))) s += r.at(w, k), ++n;
-    if (n) m[k] = s / n;
-  }
-  return m;
-}
+using sync::LagProfile;
+using DyadRecord = sync::DyadAgainstPseudo;
 
-// Per group of sessions (and "all"): the dyads against the pseudo-pairs (docs/movement.md#groups).
-struct DyadRecord {
-  std::string session, group;
-  double observed = kNaN, surrogate_p = kNaN, pseudo_p = kNaN;
-  std::vector<double> pseudo;
-  std::vector<std::string> pseudo_keys;  // which pseudo-pair each value is (a study lists each once)
-  double rmea_grand = kNaN;
-  std::vector<double> rmea_pseudo, rmea_profile;
-  std::vector<std::vector<double>> rmea_pseudo_profiles;
-};
-
+// sessions.json's "groups": per group of sessions (and "all"), the dyads against the
+// pseudo-pairs (sync::SummarizeGroups; docs/movement.md#groups).
 json GroupsJson(const std::vector<DyadRecord>& dyads, bool rmea) {
-  std::vector<std::string> groups;
-  for (const auto& d : dyads)
-    if (std::find(groups.begin(), groups.end(), d.group) == groups.end()) groups.push_back(d.group);
-  // The contrast, as rMEA's MEAdistplot: every pseudo-pair of the study, once.
-  std::vector<double> all_pseudo, all_rmea_pseudo;
-  std::vector<std::vector<double>> all_pseudo_profiles;
-  std::set<std::string> seen;
-  for (const auto& d : dyads)
-    for (size_t k = 0; k < d.pseudo.size(); ++k) {
-      if (!seen.insert(d.pseudo_keys[k]).second) continue;
-      all_pseudo.push_back(d.pseudo[k]);
-      if (k < d.rmea_pseudo.size()) all_rmea_pseudo.push_back(d.rmea_pseudo[k]);
-      if (k < d.rmea_pseudo_profiles.size()) all_pseudo_profiles.push_back(d.rmea_pseudo_profiles[k]);
-    }
-  auto mean_profile = [](const std::vector<std::vector<double>>& ps) {
-    std::vector<double> m;
-    if (ps.empty()) return m;
-    m.assign(ps[0].size(), 0.0);
-    for (size_t k = 0; k < m.size(); ++k) {
-      double s = 0;
-      int n = 0;
-      for (const auto& p : ps)
-        if (k < p.size() && std::isfinite(p[k])) s += p[k], ++n;
-      m[k] = n ? s / n : kNaN;
-    }
-    return m;
-  };
-  const std::vector<double> pseudo_profile = mean_profile(all_pseudo_profiles);
   json out = json::object();
-  if (groups.size() > 1) groups.push_back("");  // "" = all sessions
-  for (const auto& g : groups) {
-    std::vector<double> obs, rm;
-    std::vector<std::vector<double>> profiles;
-    int above_mean = 0, above_dist = 0, dist_testable = 0, surrogate_sig = 0, n = 0;
-    for (const auto& d : dyads) {
-      if (!g.empty() && d.group != g) continue;
-      ++n;
-      obs.push_back(d.observed);
-      above_mean += std::isfinite(d.observed) && d.observed > sync::ChanceOf(d.pseudo).mean;
-      // Above the study's pseudo-pair distribution: p < 0.05 against all of them (needs >= 19).
-      if (all_pseudo.size() >= 19) {
-        const double p = stats::UpperP(d.observed, all_pseudo);
-        ++dist_testable, above_dist += std::isfinite(p) && p < 0.05;
-      }
-      surrogate_sig += std::isfinite(d.surrogate_p) && d.surrogate_p < 0.05;
-      rm.push_back(d.rmea_grand);
-      if (!d.rmea_profile.empty()) profiles.push_back(d.rmea_profile);
-    }
-    const sync::Chance pc = sync::ChanceOf(all_pseudo);
-    json jg = {{"dyads", n},
+  for (const auto& [g, s] : sync::SummarizeGroups(dyads)) {
+    json jg = {{"dyads", s.dyads},
                {"synchrony",
-                {{"mean", Num(sync::ChanceOf(obs).mean)},
-                 {"pseudo_mean", Num(pc.mean)},
-                 {"pseudo_pairs", all_pseudo.size()},
-                 {"share_above_pseudo_mean", Num(n ? static_cast<double>(above_mean) / n : kNaN)},
-                 {"share_above_pseudo_95", Num(dist_testable ? static_cast<double>(above_dist) / dist_testable : kNaN)},
-                 {"share_surrogate_p_below_05", Num(n ? static_cast<double>(surrogate_sig) / n : kNaN)},
-                 {"cohens_d", Num(stats::CohensD(obs, all_pseudo))}}}};
-    if (rmea) {
-      const std::vector<double> gp = mean_profile(profiles);
-      int lags_above = 0, lags = 0;
-      for (size_t k = 0; k < gp.size() && k < pseudo_profile.size(); ++k)
-        if (std::isfinite(gp[k]) && std::isfinite(pseudo_profile[k])) ++lags, lags_above += gp[k] > pseudo_profile[k];
-      jg["rmea"] = {{"grand_average_mean", Num(sync::ChanceOf(rm).mean)},
-                    {"pseudo_grand_average_mean", Num(sync::ChanceOf(all_rmea_pseudo).mean)},
-                    {"pseudo_pairs", all_rmea_pseudo.size()},
-                    {"cohens_d", Num(stats::CohensD(rm, all_rmea_pseudo))},
-                    {"percent_lags_above_pseudo", Num(lags ? 100.0 * lags_above / lags : kNaN)}};
-    }
+                {{"mean", Num(s.mean)},
+                 {"pseudo_mean", Num(s.pseudo_mean)},
+                 {"pseudo_pairs", s.pseudo_pairs},
+                 {"share_above_pseudo_mean", Num(s.share_above_pseudo_mean)},
+                 {"share_above_pseudo_95", Num(s.share_above_pseudo_95)},
+                 {"share_surrogate_p_below_05", Num(s.share_surrogate_p_below_05)},
+                 {"cohens_d", Num(s.cohens_d)}}}};
+    if (rmea)
+      jg["rmea"] = {{"grand_average_mean", Num(s.rmea_mean)},
+                    {"pseudo_grand_average_mean", Num(s.rmea_pseudo_mean)},
+                    {"pseudo_pairs", s.rmea_pseudo_pairs},
+                    {"cohens_d", Num(s.rmea_cohens_d)},
+                    {"percent_lags_above_pseudo", Num(s.percent_lags_above_pseudo)}};
     out[g.empty() ? "all" : g] = jg;
   }
   return out;
@@ -1395,13 +1324,11 @@ json PseudoPairJson(const AnalyzeOptions& o, const std::vector<LoadedSession>& a
              {"synchrony", test([](const LightStat& s) { return s.peak; }, obs.peak)}};
   pj["mimicry_a_to_b"] = test([](const LightStat& s) { return static_cast<double>(s.answers_ab); }, obs.answers_ab);
   pj["mimicry_b_to_a"] = test([](const LightStat& s) { return static_cast<double>(s.answers_ba); }, obs.answers_ba);
-  rec.session = all[i].name;
   rec.group = group;
   rec.observed = obs.peak;
   for (const auto& st : null)
     rec.pseudo.push_back(st.peak), rec.rmea_pseudo.push_back(st.rmea_grand), rec.rmea_pseudo_profiles.push_back(st.rmea_profile);
   rec.pseudo_keys = keys;
-  rec.pseudo_p = stats::UpperP(obs.peak, rec.pseudo);
   for (const auto& f : all[i].found)
     if (f.a == X.id && f.b == Y.id) {
       rec.surrogate_p = f.result.coupling.pooled.peak_p;

@@ -8,6 +8,7 @@
 
 #include "mimicry/core/csv.h"
 #include "inputs.h"
+#include "mimicry/micro/features.h"
 
 namespace mimicry::pipeline {
 namespace fs = std::filesystem;
@@ -28,41 +29,12 @@ Result<MicroResult> RunMicro(const MicroOptions& o, const std::function<void(con
     const std::string source = fs::path(in).stem().string();
     for (const auto& [face_id, s] : t->faces) {
       if (s.size() < 3) continue;
-      std::vector<double> times(s.size());
-      for (size_t k = 0; k < s.size(); ++k) times[k] = s.time(k).seconds();
-      std::vector<std::vector<float>> aus;
-      for (int c = 0; c < schema::kNumAus; ++c) {  // AU01_r .. AU45_r, the first channels (schema/feature_table.h)
-        std::vector<float> v(s.size());
-        for (size_t k = 0; k < s.size(); ++k) v[k] = static_cast<float>(s.value(k, static_cast<size_t>(c)));
-        aus.push_back(std::move(v));
-      }
-      // Region-wise appearance change (mimicry extract's mot_* columns); none for OpenFace input.
-      std::vector<std::vector<float>> regions;
-      for (int r = 0; r < schema::kMotionChannels; ++r) {
-        const int c = schema::kFirstMotionChannel + r;  // mot_<region>, kRegionNames order
-        if (c < 0) break;
-        std::vector<float> v(s.size());
-        bool any = false;
-        for (size_t k = 0; k < s.size(); ++k) {
-          v[k] = static_cast<float>(s.value(k, static_cast<size_t>(c)));
-          any = any || std::isfinite(v[k]);
-        }
-        if (!any) break;
-        regions.push_back(std::move(v));
-      }
-      if (regions.size() != micro::kNumRegions) regions.clear();
-      std::vector<float> pitch(s.size()), yaw(s.size());
-      const int rx = s.ChannelIndex("pose_Rx"), ry = s.ChannelIndex("pose_Ry");
-      for (size_t k = 0; k < s.size(); ++k) {
-        pitch[k] = rx >= 0 ? static_cast<float>(s.value(k, static_cast<size_t>(rx))) : NAN;
-        yaw[k] = ry >= 0 ? static_cast<float>(s.value(k, static_cast<size_t>(ry))) : NAN;
-      }
-      r.seconds += times.back() - times.front();
-      for (const auto& x : micro::Spot(times, aus, regions, pitch, yaw, o.spot)) {
+      r.seconds += s.time(s.size() - 1).seconds() - s.time(0).seconds();
+      for (const auto& x : micro::SpotFeatureSeries(s, o.spot)) {
         if (x.kind == micro::Kind::kBlink && !o.include_blinks) continue;
         (x.kind == micro::Kind::kMicro ? r.micro : x.kind == micro::Kind::kMacro ? r.macro : r.blinks)++;
         std::string a;
-        for (int au : x.aus) a += (a.empty() ? "" : "+") + fmt::format("AU{:02d}", au);
+        for (int au : x.aus) a += (a.empty() ? "" : "+") + schema::AuName(au);
         std::string rg;
         for (const auto& g : x.regions) rg += (rg.empty() ? "" : "+") + g;
         csv += fmt::format("{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{},{:.2f},{:.2f},{}\n", CsvField(source), face_id, micro::KindName(x.kind),

@@ -636,5 +636,24 @@ TEST(Analyze, MicroMimicryIsCountedAgainstChance) {
   EXPECT_GE(j["participants"][0]["micro_events"].get<int>(), planted * 8 / 10);
 }
 
+// analyze counts micro-mimicry over the micro-expressions `mimicry micro` spots in the same
+// recording (its frames, AUs, appearance change and head pose), not over a coarser spotting
+// of its own.
+TEST(Analyze, SpotsMicroExpressionsAsMimicryMicroDoes) {
+  if (!fs::exists(kReal) || !fs::exists(kMulti)) GTEST_SKIP() << "../shared absent: real footage tests skipped";
+  TempDir d;
+  int rc = -1;
+  std::string out = Capture(kBin + " micro " + kReal + " -q -o " + d / "m.csv 2>&1", &rc);
+  ASSERT_EQ(rc, 0) << out;
+  int micro_rows = 0;
+  std::ifstream in(d / "m.csv");
+  for (std::string line; std::getline(in, line);) micro_rows += line.find(",0,micro,") != std::string::npos;  // face 0, the main face
+  ASSERT_GE(micro_rows, 1) << "the real clip has a micro-expression to compare";
+  out = Capture(kBin + " analyze " + kReal + " " + kMulti + " --surrogates 0 --no-report -q -o " + d / "o 2>&1", &rc);
+  ASSERT_EQ(rc, 0) << out;
+  const auto j = nlohmann::json::parse(Slurp(d / "o/summary.json"));
+  EXPECT_EQ(j["participants"][0]["micro_events"].get<int>(), micro_rows);
+}
+
 }  // namespace
 }  // namespace mimicry::pipeline

@@ -184,27 +184,6 @@ TEST(Coupling, EmptyOrFlatIsNotOk) {
   EXPECT_EQ(r.not_tested, "no channel has enough jointly valid, varying samples");
 }
 
-TEST(Surrogates, StationaryBootstrapCoversTheTimeLineWithTheMeanBlock) {
-  stats::Rng rng(5);
-  double blocks = 0, samples = 0;
-  for (int k = 0; k < 200; ++k) {
-    const auto b = StationaryBootstrap(3000, 150, rng);
-    int64_t at = 0;
-    for (const auto& x : b) {
-      ASSERT_EQ(x.dst, at);
-      ASSERT_GE(x.len, 1);
-      ASSERT_GE(x.src, 0);
-      ASSERT_LT(x.src, 3000);
-      at += x.len;
-    }
-    ASSERT_EQ(at, 3000);
-    blocks += static_cast<double>(b.size());
-    samples += 3000;
-  }
-  // Geometric lengths with mean 150, cut at the end of the line: about 20 blocks of 3000.
-  EXPECT_NEAR(samples / blocks, 150, 15);
-}
-
 TEST(Surrogates, ChanceMatchesItsDefinition) {
   // R: quantile(1:10, c(0.025, 0.975), type = 7) -> 1.225, 9.775
   std::vector<double> v;

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "mimicry/stats/resampling.h"
 #include "mimicry/sync/xcorr.h"
 
 namespace mimicry::sync {
@@ -39,20 +40,9 @@ enum class SurrogateKind {
 };
 const char* SurrogateKindName(SurrogateKind k);  // "auto", "bootstrap", "circular"
 
-// One block of a resampled time line: samples [dst, dst + len) of the surrogate are
-// samples [src, src + len) of the original, wrapping modulo the length.
-struct Block {
-  int64_t dst = 0, src = 0, len = 0;
-};
-
-// The stationary bootstrap of a time line of n samples: blocks of geometric length with
-// mean `mean_len` samples (>= 1), covering [0, n) exactly, each copied from a place whose
-// offset from the block's own place, (src - dst) mod n, is uniform in [exclude,
-// n - 1 - exclude]. The exclusion keeps surrogates from re-creating the recorded alignment:
-// a block offset by d re-creates a coupling at lag l as one at lag l - d, inside the
-// lags read whenever |d| <= 2 max_lag. Pre: n > 0, mean_len >= 1, exclude >= 0 (capped at
-// (n - 1) / 2).
-std::vector<Block> StationaryBootstrap(int64_t n, double mean_len, stats::Rng& rng, int64_t exclude = 0);
+// The resampled time line's blocks and the stationary bootstrap are stats' (stats/resampling.h).
+using stats::Block;
+using stats::StationaryBootstrap;
 
 // Surrogate k of a test seeded with `seed` draws from stats::Rng::Derived(seed, k): the
 // same whatever order the surrogates are drawn in (so that threads give the same answer).
