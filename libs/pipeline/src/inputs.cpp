@@ -26,7 +26,7 @@ std::vector<std::string> ChannelNames() {
   std::vector<std::string> c;
   for (int au : face::kAuCodes) c.push_back(fmt::format("AU{:02d}", au));
   for (const char* d : {"smile", "valence", "head_nod", "head_shake"}) c.emplace_back(d);
-  for (const char* a : kAffects) c.push_back(std::string("affect_") + a);
+  for (const char* a : schema::kAffectClasses) c.push_back(std::string("affect_") + a);
   return c;
 }
 
@@ -70,10 +70,10 @@ series::Uniform Derive(const TimeSeries& raw, double offset_s, double t0, size_t
   const size_t c_smile = face::kNumAus, c_val = c_smile + 1, c_nod = c_smile + 2, c_shake = c_smile + 3;
   const int rx = in.ChannelIndex("pose_Rx"), ry = in.ChannelIndex("pose_Ry"), rz = in.ChannelIndex("pose_Rz");
   // Affect channels: per class, the largest intensity of the AUs of its actions (sync/events.h).
-  std::vector<std::vector<size_t>> affect_aus(kAffects.size());
-  for (size_t k = 0; k < kAffects.size(); ++k)
+  std::vector<std::vector<size_t>> affect_aus(schema::kAffectClasses.size());
+  for (size_t k = 0; k < schema::kAffectClasses.size(); ++k)
     for (const auto& act : sync::Actions())
-      if (std::string(act.affect) == kAffects[k])
+      if (std::string(act.affect) == schema::kAffectClasses[k])
         for (int au : act.aus)
           if (au != 0) affect_aus[k].push_back(static_cast<size_t>(face::AuIndex(au)));
   const size_t c_aff = c_shake + 1;
@@ -82,7 +82,7 @@ series::Uniform Derive(const TimeSeries& raw, double offset_s, double t0, size_t
   for (size_t i = 0; i < n; ++i) {
     const float a6 = u.data[i6][i], a12 = u.data[i12][i];
     if (std::isfinite(a6) && std::isfinite(a12)) u.data[c_smile][i] = 0.5f * (a6 + a12);
-    for (size_t k = 0; k < kAffects.size(); ++k) {
+    for (size_t k = 0; k < schema::kAffectClasses.size(); ++k) {
       float m = kNaNf;
       for (size_t au : affect_aus[k]) {
         const float v = u.data[au][i];

@@ -19,9 +19,6 @@ namespace mimicry::pipeline::internal {
 
 using StageProgress = std::function<void(const std::string& stage, double fraction)>;
 
-// The affect classes of sync::Actions(), in this order.
-inline constexpr std::array<const char*, 3> kAffects = {"positive", "negative", "surprise"};
-
 // Channels every participant gets, in this order: the 17 AUs (AU01..AU45), then smile,
 // valence, head_nod, head_shake, affect_positive, affect_negative, affect_surprise (per
 // affect class, the largest intensity of the AUs of its actions).

@@ -17,17 +17,7 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Priority order: the defining action of an expression comes first.
-constexpr Action kActions[] = {
-    {"smile", {12, 0}, "positive"},         {"brow_lower", {4, 0}, "negative"},
-    {"lip_corner_depress", {15, 0}, "negative"}, {"brow_raise", {1, 2}, "surprise"},
-    {"cheek_raise", {6, 0}, "positive"},    {"nose_wrinkle", {9, 10}, "negative"},
-    {"lip_press", {23, 0}, "negative"},     {"chin_raise", {17, 0}, "negative"},
-    {"lip_stretch", {20, 0}, "negative"},   {"dimpler", {14, 0}, "negative"},
-    {"eye_widen", {5, 0}, "surprise"},      {"mouth_open", {25, 26}, "surprise"},
-    // Not a facial action: a rise of a non-facial series (motion energy, ...), DetectSeriesEvents.
-    {"movement", {0, 0}, "movement"},
-};
+using schema::kActions;
 
 int AuSlot(int code) { return schema::AuIndex(code); }
 

@@ -42,6 +42,35 @@ inline constexpr std::array<const char*, 7> kEmotionNames = {"happiness", "sadne
 // Head gestures from head-pose velocity, in this order.
 inline constexpr std::array<const char*, 2> kGestureNames = {"head_nod", "head_shake"};
 
+// Facial actions: groups of AUs that make one expression event, each with its affect class,
+// in priority order (an expression's defining action is the first of its strong actions:
+// a smile with an equally strong cheek raise is a smile). Strict mimicry answers an action
+// with the same action, broad mimicry with another action of the same affect class
+// (docs/analyze.md). The last, "movement", is not facial: a rise of a non-facial series
+// (motion energy, an MEA channel), affect class "movement".
+struct Action {
+  const char* name;
+  std::array<int, 2> aus;  // AU codes; 0 = unused slot
+  const char* affect;      // one of kAffectClasses, or "movement"
+};
+inline constexpr std::array<Action, 13> kActions = {{
+    {"smile", {12, 0}, "positive"},
+    {"brow_lower", {4, 0}, "negative"},
+    {"lip_corner_depress", {15, 0}, "negative"},
+    {"brow_raise", {1, 2}, "surprise"},
+    {"cheek_raise", {6, 0}, "positive"},
+    {"nose_wrinkle", {9, 10}, "negative"},
+    {"lip_press", {23, 0}, "negative"},
+    {"chin_raise", {17, 0}, "negative"},
+    {"lip_stretch", {20, 0}, "negative"},
+    {"dimpler", {14, 0}, "negative"},
+    {"eye_widen", {5, 0}, "surprise"},
+    {"mouth_open", {25, 26}, "surprise"},
+    {"movement", {0, 0}, "movement"},
+}};
+// The facial affect classes, in this order (analyze's affect_<class> channels).
+inline constexpr std::array<const char*, 3> kAffectClasses = {"positive", "negative", "surprise"};
+
 // Whole-body and head motion energy (percent of a region's pixels that changed).
 inline constexpr std::array<const char*, 3> kMotionEnergyNames = {"me_head", "me_body", "me_total"};
 

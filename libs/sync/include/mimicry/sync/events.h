@@ -17,16 +17,14 @@
 #include <string>
 #include <vector>
 
+#include "mimicry/schema/vocabulary.h"
 #include "mimicry/sync/surrogate.h"
 
 namespace mimicry::sync {
 
-struct Action {
-  const char* name;
-  std::array<int, 2> aus;  // 0 = unused slot
-  const char* affect;      // positive, negative, surprise; "movement" for the last, non-facial one
-};
-// In priority order; the last is "movement" (no AUs: DetectSeriesEvents only).
+// The actions and their affect classes are the vocabulary's (schema/vocabulary.h).
+using schema::Action;
+// schema::kActions, in priority order; the last is "movement" (no AUs: DetectSeriesEvents only).
 std::span<const Action> Actions();
 int ActionIndex(const std::string& name);  // -1 if unknown
 
