@@ -67,4 +67,9 @@ double FractionAnswered(const std::vector<std::vector<int>>& answered_by, const 
   return e > 0 ? static_cast<double>(a) / e : std::numeric_limits<double>::quiet_NaN();
 }
 
+double ChanceCorrected(double p, double c) {
+  if (!std::isfinite(p) || !std::isfinite(c) || c >= 1) return std::numeric_limits<double>::quiet_NaN();
+  return std::max(0.0, (p - c) / (1 - c));
+}
+
 }  // namespace mimicry::audience

@@ -118,6 +118,19 @@ TEST(Mirroring, AnswersEligibilityAndFractions) {
   EXPECT_DOUBLE_EQ(FractionAnswered({by, {-1, -1, -1}}, {el, {1, 1, 1}}), 2.0 / 5.0);
   EXPECT_DOUBLE_EQ(FractionAnswered({by, {-1, -1, -1}}, {el, {1, 1, 1}}, {0, 1}), 0.0);
   EXPECT_TRUE(std::isnan(FractionAnswered({by}, {{0, 0, 0}})));
+  // The same matches, already made.
+  EXPECT_EQ(AnswerIndex(sync::MatchEvents(stim, viewer, m), stim.size()), by);
+}
+
+TEST(Mirroring, ChanceCorrectedShareMirrored) {
+  // P = f + (1 - f) c: with c = 0.2, answering 60% of the pairs means half were mirrored.
+  EXPECT_DOUBLE_EQ(ChanceCorrected(0.6, 0.2), 0.5);
+  EXPECT_DOUBLE_EQ(ChanceCorrected(0.2, 0.2), 0);
+  EXPECT_DOUBLE_EQ(ChanceCorrected(0.1, 0.2), 0);  // below chance: none mirrored
+  EXPECT_DOUBLE_EQ(ChanceCorrected(1, 0), 1);
+  EXPECT_TRUE(std::isnan(ChanceCorrected(0.5, 1)));
+  EXPECT_TRUE(std::isnan(ChanceCorrected(NAN, 0.2)));
+  EXPECT_TRUE(std::isnan(ChanceCorrected(0.5, NAN)));
 }
 
 // Viewers whose smiles are independent of the stimulus: the shifted-answer null gives

@@ -388,9 +388,7 @@ json MirroringJson(const Study& s, std::string& events_csv) {
     const double expct = nl.empty() ? kNaN : stats::Mean(nl);
     return json{{"fraction_answered", Num(obs)},
                 {"expected_by_chance", Num(expct)},
-                // Answered = mirrored, or else answered by chance: P = f + (1 - f) c, so the
-                // share mirrored is f = (P - c) / (1 - c).
-                {"mirroring_fraction", expct < 1 ? Num(std::max(0.0, (obs - expct) / (1 - expct))) : json(nullptr)},
+                {"mirroring_fraction", Num(audience::ChanceCorrected(obs, expct))},
                 {"p", Num(stats::UpperP(obs - 1e-12, nl))},
                 {"median_latency_s", Num(stats::Median(lat), 3)},
                 {"answers", lat.size()},
@@ -658,11 +656,7 @@ json OutcomeJson(const Study& s, const std::string& oc, const std::vector<std::v
   if (binary) {
     model["out_of_fold_auc"] = Num(stats::Auc(pred, y), 3);
   } else {
-    const double my = stats::Mean(y);
-    double ss_res = 0, ss_tot = 0;
-    for (size_t i = 0; i < y.size(); ++i)
-      if (std::isfinite(pred[i])) ss_res += std::pow(y[i] - pred[i], 2), ss_tot += std::pow(y[i] - my, 2);
-    model["out_of_fold_r2"] = Num(ss_tot > 0 ? 1 - ss_res / ss_tot : kNaN, 3);
+    model["out_of_fold_r2"] = Num(stats::OutOfSampleR2(pred, y), 3);
     model["out_of_fold_r"] = Num(stats::Pearson(pred, y), 3);
   }
   jo["spearman"] = sp;

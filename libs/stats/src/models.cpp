@@ -92,6 +92,20 @@ std::vector<double> CrossValidatedPredictions(std::span<const double> X, size_t 
   return pred;
 }
 
+double OutOfSampleR2(std::span<const double> pred, std::span<const double> y) {
+  assert(pred.size() == y.size());
+  double sum = 0;
+  int n = 0;
+  for (double v : y)
+    if (std::isfinite(v)) sum += v, ++n;
+  if (n == 0) return kNaN;
+  const double my = sum / n;
+  double ss_res = 0, ss_tot = 0;
+  for (size_t i = 0; i < y.size(); ++i)
+    if (std::isfinite(pred[i]) && std::isfinite(y[i])) ss_res += (y[i] - pred[i]) * (y[i] - pred[i]), ss_tot += (y[i] - my) * (y[i] - my);
+  return ss_tot > 0 ? 1 - ss_res / ss_tot : kNaN;
+}
+
 double Auc(std::span<const double> score, std::span<const double> y) {
   assert(score.size() == y.size());
   double pairs = 0, wins = 0;

@@ -247,6 +247,21 @@ TEST(Models, CrossValidationFindsSignalAndNotNoise) {
   EXPECT_GT(mean_r, -0.5);
 }
 
+TEST(Models, OutOfSampleR2MatchesItsDefinition) {
+  // R: y <- c(1, 2, 3, 4); p <- c(1.5, 1.5, 3.5, 3.5); 1 - sum((y - p)^2) / sum((y - mean(y))^2) -> 0.8
+  const std::vector<double> y = {1, 2, 3, 4}, p = {1.5, 1.5, 3.5, 3.5};
+  EXPECT_DOUBLE_EQ(OutOfSampleR2(p, y), 0.8);
+  // Predicting the mean gives 0; worse than the mean is negative:
+  // p2 <- c(4, 3, 2, 1); 1 - sum((y - p2)^2) / sum((y - mean(y))^2) -> -3
+  EXPECT_DOUBLE_EQ(OutOfSampleR2(std::vector<double>(4, 2.5), y), 0);
+  EXPECT_DOUBLE_EQ(OutOfSampleR2(std::vector<double>{4, 3, 2, 1}, y), -3);
+  // A sample without a prediction leaves both sums; mean(y) stays that of all of y (2.5):
+  // 1 - ((1-1.5)^2 + (2-1.5)^2 + (3-3.5)^2) / ((1-2.5)^2 + (2-2.5)^2 + (3-2.5)^2) = 1 - 0.75 / 2.75
+  EXPECT_DOUBLE_EQ(OutOfSampleR2(std::vector<double>{1.5, 1.5, 3.5, NAN}, y), 1 - 0.75 / 2.75);
+  EXPECT_TRUE(std::isnan(OutOfSampleR2(std::vector<double>(4, NAN), y)));
+  EXPECT_TRUE(std::isnan(OutOfSampleR2(p, std::vector<double>(4, 2.0))));  // y does not vary
+}
+
 TEST(Models, AucMatchesR) {
   // s <- c(0.9, 0.8, 0.8, 0.3, 0.6, 0.2, 0.7, 0.1); lab <- c(1, 1, 0, 0, 1, 0, 1, 0)
   // wilcox.test(s[lab == 1], s[lab == 0], exact = FALSE)$statistic / (4 * 4)

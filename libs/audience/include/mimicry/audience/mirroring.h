@@ -44,4 +44,9 @@ void ShiftedAnswers(const std::vector<sync::ExprEvent>& stimulus, const std::vec
 double FractionAnswered(const std::vector<std::vector<int>>& answered_by, const std::vector<std::vector<uint8_t>>& eligible,
                         const std::vector<uint8_t>& include = {});
 
+// The share of eligible pairs mirrored, corrected for chance: answered = mirrored, or else
+// answered by chance, P = f + (1 - f) c, so f = (P - c) / (1 - c), floored at 0 (P below
+// chance). NaN when P or c is unknown or c >= 1.
+double ChanceCorrected(double answered, double chance);
+
 }  // namespace mimicry::audience

@@ -45,4 +45,10 @@ std::vector<double> CrossValidatedPredictions(std::span<const double> X, size_t 
 // negative. Pre: score.size() == y.size().
 double Auc(std::span<const double> score, std::span<const double> y);
 
+// Out-of-sample R^2 of predictions `pred` of y: 1 - sum (y - pred)^2 / sum (y - mean(y))^2,
+// both sums over the samples with a finite prediction, mean(y) over all of y (finite values)
+// -- negative when the predictions do worse than the mean. NaN when no sample has a
+// prediction or those y do not vary. Pre: pred.size() == y.size().
+double OutOfSampleR2(std::span<const double> pred, std::span<const double> y);
+
 }  // namespace mimicry::stats
