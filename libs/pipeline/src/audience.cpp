@@ -242,6 +242,7 @@ Status CheckOffsets(const AudienceOptions& o, const std::vector<ManifestRow>& ro
 // The stimulus: its length, its faces left to right (F1, F2, ...) and their events.
 struct Stimulus {
   double duration = 0;
+  size_t samples = 0;  // on the stimulus clock at rate_hz: floor(duration * rate_hz) + 1
   std::vector<std::pair<std::string, const TimeSeries*>> faces;
   std::vector<StimEvent> events;              // by onset
   std::vector<sync::ExprEvent> expr_events;   // the same, without the face
@@ -270,7 +271,8 @@ Result<Stimulus> DescribeStimulus(const AudienceOptions& o, const schema::Featur
     if (src.ok()) st.duration = (*src)->info().declared_duration_s;
   }
   if (!(st.duration > 1)) return InvalidInput(o.stimulus + ": the stimulus is shorter than a second or has no readable length");
-  const size_t n = static_cast<size_t>(std::floor(st.duration * o.rate_hz)) + 1;
+  st.samples = static_cast<size_t>(std::floor(st.duration * o.rate_hz)) + 1;
+  const size_t n = st.samples;
   for (const auto& [id, s] : st.faces) {
     const series::Uniform u = internal::Derive(*s, 0, 0, n, o.rate_hz, o.max_gap_s);
     std::vector<std::span<const float>> aus;
@@ -735,7 +737,7 @@ Result<AudienceResult> RunAudience(const AudienceOptions& o, const AudienceProgr
   if (!stim_table.ok() && stim_table.status().code() != StatusCode::kNoFace) return stim_table.status();
   auto stim = DescribeStimulus(o, stim_table.ok() ? &*stim_table : nullptr);
   if (!stim.ok()) return stim.status();
-  const size_t n = static_cast<size_t>(std::floor(stim->duration * o.rate_hz)) + 1;
+  const size_t n = stim->samples;
 
   // 2. Viewers, in parallel.
   std::vector<Viewer> viewers(rows->size());
