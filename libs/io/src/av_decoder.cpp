@@ -144,7 +144,11 @@ struct AvDecoder::Impl {
     yuv.release();
     bgr.create(h, w, CV_8UC3);
     gray.create(h, w, CV_8UC1);
-    sws_bgr = sws_getCachedContext(sws_bgr, w, h, src_fmt, w, h, AV_PIX_FMT_BGR24, SWS_BILINEAR, nullptr, nullptr, nullptr);
+    // swscale's fast YUV -> BGR converters work on pixel pairs and leave the last column of
+    // an odd-width frame unwritten (uninitialised memory, different on every run: seen on
+    // a 565-pixel-wide JPEG). Its full-chroma path writes every pixel.
+    const int bgr_flags = SWS_BILINEAR | (w % 2 != 0 ? SWS_FULL_CHR_H_INT | SWS_ACCURATE_RND : 0);
+    sws_bgr = sws_getCachedContext(sws_bgr, w, h, src_fmt, w, h, AV_PIX_FMT_BGR24, bgr_flags, nullptr, nullptr, nullptr);
     sws_gray = sws_getCachedContext(sws_gray, w, h, src_fmt, w, h, AV_PIX_FMT_GRAY8, SWS_BILINEAR, nullptr, nullptr, nullptr);
     if (sws_bgr == nullptr || sws_gray == nullptr) return InvalidInput(path + ": unsupported pixel format");
     uint8_t* dst_bgr[] = {bgr.data, nullptr, nullptr, nullptr};

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <malloc.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -184,6 +185,35 @@ TEST(FrameSource, ImageSequenceAndSingleImage) {
   ASSERT_TRUE(one.status.ok());
   ASSERT_EQ(one.frames.size(), 1u);
   EXPECT_EQ(one.frames[0].pts.us, 0);
+}
+
+// An odd-width JPEG (yuvj420p, as photos often are): every pixel is decoded, the last column
+// too (swscale's fast converter used to leave it as uninitialised memory).
+TEST(FrameSource, OddWidthImagesDecodeEveryColumn) {
+  // glibc fills new allocations with 0x5a from here on, so an unwritten pixel shows.
+  mallopt(M_PERTURB, 0xa5);
+  TempDir dir;
+  Ffmpeg("-f lavfi -i \"color=c=0x5080b0:s=566x801,format=rgb24,crop=565:800:0:0\" -frames:v 1 -pix_fmt yuvj420p " + dir / "odd.jpg");
+  for (int run = 0; run < 2; ++run) {
+    auto src = FrameSource::Open({.path = dir / "odd.jpg"});
+    ASSERT_TRUE(src.ok()) << src.status().message();
+    Frame f;
+    auto got = (*src)->Next(f);
+    ASSERT_TRUE(got.ok() && *got);
+    EnsureBgr(f);
+    ASSERT_EQ(f.bgr.cols, 565);
+    ASSERT_EQ(f.bgr.rows, 800);
+    for (int y = 0; y < f.bgr.rows; ++y) {
+      const auto first = f.bgr.at<cv::Vec3b>(y, 0), last = f.bgr.at<cv::Vec3b>(y, 564);
+      for (int c = 0; c < 3; ++c) ASSERT_NEAR(last[c], first[c], 6) << "row " << y << " channel " << c;
+    }
+    // A flat colour: B ~ 0xb0, G ~ 0x80, R ~ 0x50.
+    const auto mid = f.bgr.at<cv::Vec3b>(400, 564);
+    EXPECT_NEAR(mid[0], 0xb0, 8);
+    EXPECT_NEAR(mid[1], 0x80, 8);
+    EXPECT_NEAR(mid[2], 0x50, 8);
+  }
+  mallopt(M_PERTURB, 0);
 }
 
 // --- Bad input: one clear error naming the file -------------------------------------------
